@@ -1,0 +1,110 @@
+"""The one exception tree of rrr-engine.
+
+Every error the engine raises on purpose derives from :class:`RrrError`, carries its context
+(file, line, field, institution, period, rules) as attributes, and renders as one line a
+compliance officer can act on. The CLI prints that line and exits 2; anything else is a bug.
+
+::
+
+    RrrError
+    ├── InputError                 bad data from a host: a file, a row, a field
+    │   ├── RuleFileError          a rule pack file that does not parse or validate
+    │   └── MissingDataError       a day of balances, an FX rate, a holding that is not there
+    ├── EvaluationError            the rules cannot decide
+    │   ├── NoRulesetInForce       the maintenance month precedes every version of the pack
+    │   ├── NoRuleApplies          no ratio rule matches an institution-category-month
+    │   ├── AmbiguousRules         two or more ratio rules match the same cell
+    │   └── RatioBelowFloor        a proposed reduced ratio is below its legal floor
+    ├── PluginError                a host plugin misbehaved or a hook is not implemented
+    ├── StorageError               the results database refused or is inconsistent
+    └── GovernanceError            approval, audit-log or locked-period rules were broken
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AmbiguousRules",
+    "EvaluationError",
+    "GovernanceError",
+    "InputError",
+    "MissingDataError",
+    "NoRuleApplies",
+    "NoRulesetInForce",
+    "PluginError",
+    "RatioBelowFloor",
+    "RrrError",
+    "RuleFileError",
+    "StorageError",
+]
+
+
+class RrrError(Exception):
+    """Base of every deliberate rrr-engine error; ``str(err)`` is the one-line message."""
+
+    def __init__(self, message: str, **context: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.context = context
+        for key, value in context.items():
+            setattr(self, key, value)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _where(file: object = None, line: object = None, field: object = None) -> str:
+    """``file:line: field: `` prefix, leaving out what is unknown."""
+    parts = [str(p) for p in (file, line) if p not in (None, "")]
+    head = ":".join(parts)
+    if field not in (None, ""):
+        head = f"{head}: {field}" if head else str(field)
+    return f"{head}: " if head else ""
+
+
+class InputError(RrrError):
+    """Bad input: ``file:line: field: what is wrong (expected ...)``."""
+
+    def __init__(self, problem: str, *, file: object = None, line: object = None,
+                 field: object = None, **context: object) -> None:
+        super().__init__(_where(file, line, field) + problem, file=file, line=line,
+                         field=field, problem=problem, **context)
+
+
+class RuleFileError(InputError):
+    """A rule pack file that cannot be parsed or does not validate."""
+
+
+class MissingDataError(InputError):
+    """Data the law needs is absent; the engine never substitutes zero for it."""
+
+
+class EvaluationError(RrrError):
+    """The rules cannot produce a figure for an institution and month."""
+
+
+class NoRulesetInForce(EvaluationError):
+    """The maintenance month is before the earliest version of the pack."""
+
+
+class NoRuleApplies(EvaluationError):
+    """No ratio rule matches an institution, category and month."""
+
+
+class AmbiguousRules(EvaluationError):
+    """More than one ratio rule matches the same institution, category and month."""
+
+
+class RatioBelowFloor(EvaluationError):
+    """An institution's proposed reduced ratio is below the floor the law sets."""
+
+
+class PluginError(RrrError):
+    """A plugin failed or a required hook has no implementation."""
+
+
+class StorageError(RrrError):
+    """The results database cannot be read or written as expected."""
+
+
+class GovernanceError(RrrError):
+    """Maker-checker, audit-log or locked-period rules were broken."""
