@@ -1,0 +1,100 @@
+"""The result of one institution-month: exact figures inside, rounded once when presented.
+
+:meth:`InstitutionResult.to_dict` is the JSON contract of ``rrr evaluate`` (amounts and ratios
+as decimal strings) and the only place where the pack's rounding policy is applied. Totals are
+rounded from the exact sum, not summed from rounded lines, so they may differ from the sum of
+the printed lines by a minor unit; that is the declared policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .models import Institution
+from .money import RoundingPolicy, dec_str
+from .periods import Month
+
+__all__ = ["ExemptionResult", "InstitutionResult", "Line"]
+
+
+@dataclass
+class Line:
+    category: str
+    reserve_currency: str
+    average_base: Decimal | None
+    ratio: Decimal
+    class_ratio: Decimal
+    required: Decimal
+    rule: str
+    reductions: list[str]
+    citations: list[str]
+
+
+@dataclass
+class ExemptionResult:
+    rule: str
+    citation: str
+    start: Month | None
+    end: Month | None
+    title: str = ""
+
+
+@dataclass
+class InstitutionResult:
+    institution: Institution
+    maintenance_period: Month
+    computation_period: Month
+    ruleset: dict[str, str]
+    statuses: list[str] = field(default_factory=list)
+    status: str = "required"
+    exemption: ExemptionResult | None = None
+    lines: list[Line] = field(default_factory=list)
+    required: dict[str, Decimal] = field(default_factory=dict)
+    held: dict[str, Decimal] | None = None
+    excess: dict[str, Decimal] | None = None
+    shortfall: dict[str, Decimal] | None = None
+    interest: dict[str, Decimal] | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def has_shortfall(self) -> bool:
+        return any(v > 0 for v in (self.shortfall or {}).values())
+
+    def to_dict(self, rounding: RoundingPolicy) -> dict[str, Any]:
+        """The contract's JSON object; amounts rounded by ``rounding``, ratios exact."""
+        def money(values: dict[str, Decimal] | None) -> dict[str, str] | None:
+            if values is None:
+                return None
+            return {ccy: dec_str(rounding.round(v, ccy)) for ccy, v in values.items()}
+
+        out: dict[str, Any] = {
+            "institution_id": self.institution.id,
+            "institution_name": self.institution.name,
+            "institution_class": self.institution.class_,
+            "maintenance_period": str(self.maintenance_period),
+            "computation_period": str(self.computation_period),
+            "ruleset": dict(self.ruleset),
+            "status": self.status,
+            "statuses": list(self.statuses),
+            "exemption": None if self.exemption is None else {
+                "rule": self.exemption.rule, "citation": self.exemption.citation,
+                "from": None if self.exemption.start is None else str(self.exemption.start),
+                "to": None if self.exemption.end is None else str(self.exemption.end),
+                "title": self.exemption.title},
+            "lines": [{
+                "category": ln.category, "reserve_currency": ln.reserve_currency,
+                "average_base": None if ln.average_base is None else dec_str(
+                    rounding.round(ln.average_base, ln.reserve_currency)),
+                "ratio": dec_str(ln.ratio), "class_ratio": dec_str(ln.class_ratio),
+                "required": dec_str(rounding.round(ln.required, ln.reserve_currency)),
+                "rule": ln.rule, "reductions": list(ln.reductions),
+                "citations": list(ln.citations)} for ln in self.lines],
+            "required": money(self.required),
+            "findings": [dict(f) for f in self.findings],
+        }
+        if self.held is not None:
+            out.update(held=money(self.held), excess=money(self.excess),
+                       shortfall=money(self.shortfall), interest=money(self.interest))
+        return out

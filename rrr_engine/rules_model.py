@@ -1,0 +1,233 @@
+"""The rule language: what a rule pack's YAML may say, as pydantic models.
+
+A pack declares its vocabulary (institution classes, reserve categories, currencies), its
+named settings (every interpretation the law leaves open), statuses derived from dated events,
+and dated, cited rules of four kinds: ratio tables, exemptions, reductions and interest rates.
+Unknown fields are errors, so a misspelt key never silently drops a rule. Conditions are
+data (``when:``), compiled to durable_rules by :mod:`rrr_engine.kernel`; nothing here is code.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .money import RoundingPolicy
+from .periods import Month
+
+__all__ = [
+    "CategoryDef", "Citation", "Comparison", "Effective", "Exemption", "InterestRate",
+    "PackHeader", "ProposedRatio", "RatioRow", "RatioTable", "Reduction", "Setting",
+    "StatusDef", "StatusEdge", "When",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _no_float(value: object) -> object:
+    if isinstance(value, float):
+        raise ValueError(f"{value!r} is not an exact decimal; quote it (\"0.03\")")
+    return value
+
+
+class Citation(_Strict):
+    """Where the law says it: document number, article and clause."""
+
+    document: str = Field(min_length=1)
+    article: str = Field(min_length=1)
+    clause: str | None = None
+    note: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.document}, Art. {self.article}"
+        return f"{text}({self.clause})" if self.clause else text
+
+
+class Effective(_Strict):
+    """Maintenance months a rule is in force: ``from`` inclusive, ``to`` inclusive or open."""
+
+    from_: Month = Field(alias="from")
+    to: Month | None = None
+
+    @field_validator("from_", "to", mode="before")
+    @classmethod
+    def _month(cls, value: Any) -> Any:
+        return None if value is None else Month.parse(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effective:
+        if self.to is not None and self.to < self.from_:
+            raise ValueError(f"effective.to {self.to} is before effective.from {self.from_}")
+        return self
+
+    def covers(self, month: Month) -> bool:
+        return self.from_ <= month and (self.to is None or month <= self.to)
+
+
+class Comparison(_Strict):
+    """A numeric test on an institution attribute; bounds are exact decimals."""
+
+    gte: Decimal | None = None
+    gt: Decimal | None = None
+    lte: Decimal | None = None
+    lt: Decimal | None = None
+
+    _f = field_validator("gte", "gt", "lte", "lt", mode="before")(lambda cls, v: _no_float(v))
+
+    @model_validator(mode="after")
+    def _some(self) -> Comparison:
+        if all(v is None for v in (self.gte, self.gt, self.lte, self.lt)):
+            raise ValueError("a comparison needs at least one of gte, gt, lte, lt")
+        return self
+
+
+class When(_Strict):
+    """Conditions, all of which must hold; each list means any-of. Empty means always."""
+
+    classes: tuple[str, ...] | None = None
+    categories: tuple[str, ...] | None = None
+    status: tuple[str, ...] | None = None
+    not_status: tuple[str, ...] | None = None
+    attributes: dict[str, Comparison] | None = None
+
+    @field_validator("classes", "categories", "status", "not_status", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class StatusEdge(_Strict):
+    """An event that opens or closes a status, and in which month that takes effect."""
+
+    event: tuple[str, ...]
+    month: Literal["same", "next"] = "same"
+    inclusive: bool = True
+
+    @field_validator("event", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class StatusDef(_Strict):
+    """A status in a month, derived from dated events (e.g. under special control).
+
+    Opens at the month of a ``starts`` event (or the month after, ``month: next``); closes at
+    the month of an ``ends`` event, that month included when ``inclusive``. An end with no
+    earlier start means the status held from the beginning; a start with no end never ends.
+    """
+
+    title: str = ""
+    starts: StatusEdge | None = None
+    ends: StatusEdge | None = None
+    citation: Citation | None = None
+
+    @model_validator(mode="after")
+    def _edge(self) -> StatusDef:
+        if self.starts is None and self.ends is None:
+            raise ValueError("a status needs a starts or an ends event")
+        return self
+
+
+class Setting(_Strict):
+    """A named interpretation where the law is silent: visible, documented, overridable."""
+
+    value: Any
+    interpretation: str = Field(min_length=1)
+    basis: str = "A"
+    read_by: str = Field(min_length=1, description="which component applies the setting")
+
+
+class CategoryDef(_Strict):
+    title: str = ""
+    kind: Literal["domestic", "foreign"]
+
+
+class PackHeader(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
+    title: str
+    jurisdiction: str
+    label: str = Field(min_length=1, description="the pack's release label, e.g. 2025.10")
+    domestic_currency: str
+    foreign_reserve_currency: str
+    elective_reserve_currencies: tuple[str, ...] = ()
+    election_threshold: Decimal = Decimal("0.5")
+    classes: tuple[str, ...] = Field(min_length=1)
+    categories: dict[str, CategoryDef] = Field(min_length=1)
+    events: tuple[str, ...] = ()
+    rounding: RoundingPolicy = RoundingPolicy()
+    zero_ratio_classes_do_not_report: bool = True
+
+
+class RatioRow(_Strict):
+    classes: tuple[str, ...] = Field(min_length=1)
+    values: dict[str, Decimal | None]
+    unset_reason: str | None = None
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _exact(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _no_float(v) for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> RatioRow:
+        for category, ratio in self.values.items():
+            if ratio is None and not self.unset_reason:
+                raise ValueError(f"{category}: a null ratio needs an unset_reason")
+            if ratio is not None and not Decimal(0) <= ratio <= Decimal(1):
+                raise ValueError(f"{category}: ratio {ratio} is outside 0..1")
+        return self
+
+
+class RatioTable(_Strict):
+    id: str
+    title: str = ""
+    effective: Effective
+    citation: Citation
+    rows: tuple[RatioRow, ...] = Field(min_length=1)
+
+
+class Exemption(_Strict):
+    id: str
+    title: str = ""
+    effective: Effective
+    citation: Citation
+    when: When
+
+
+class ProposedRatio(_Strict):
+    """The institution proposes its own ratio (an institution field), floored by the law."""
+
+    field: Literal["proposed_vnd_ratios"] = "proposed_vnd_ratios"
+    floor_fraction: Decimal = Field(gt=0, le=1)
+
+
+class Reduction(_Strict):
+    id: str
+    title: str = ""
+    effective: Effective
+    citation: Citation
+    when: When
+    factor: Decimal | None = Field(default=None, ge=0, le=1)
+    proposed: ProposedRatio | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Reduction:
+        if (self.factor is None) == (self.proposed is None):
+            raise ValueError("a reduction has exactly one of factor or proposed")
+        return self
+
+
+class InterestRate(_Strict):
+    id: str
+    effective: Effective
+    citation: Citation
+    applies_to: Literal["domestic", "foreign"]
+    annual_rate: Decimal = Field(ge=0)
+    day_count_basis: int = Field(default=365, gt=0)
