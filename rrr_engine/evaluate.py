@@ -36,7 +36,11 @@ def _opened_in(inst: Institution, month: Month) -> dt.date | None:
 def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution, month: Month,
                          balances: list[BalanceRow], rates: list[FxRate],
                          holdings: list[HoldingRow] | None) -> InstitutionResult:
-    """Evaluate ``inst`` for maintenance month ``month`` from its own rows."""
+    """Evaluate ``inst`` for maintenance month ``month``.
+
+    ``balances`` and ``holdings`` are this institution's own rows (the engine groups them);
+    ``holdings`` is ``None`` when no holdings source was given.
+    """
     header = pack.header
     if inst.class_ not in header.classes:
         raise InputError(f"unknown institution class {inst.class_!r}; expected one of "
@@ -69,7 +73,7 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution, mont
     ratios = {cat: _ratio(pack, inst, month, cat, d) for cat, d in decisions.items()}
     all_zero = all(r[0] == 0 for r in ratios.values())
     fx_ccy = inst.reserve_currency or header.foreign_reserve_currency
-    mine = [b for b in balances if b.institution_id == inst.id]
+    mine = balances
     if all_zero and not mine:
         bases: dict[str, Decimal | None] = {cat: None for cat in header.categories}
     else:
@@ -174,9 +178,10 @@ def _bases(pack: RulePack, inst: Institution, computation: Month, rows: list[Bal
                                 "message": f"{len(avg.zero_days)} day(s) before operations "
                                            "commenced count as zero in the average"})
     foreign = {ccy for (cat, ccy) in avg.averages if header.categories[cat].kind == "foreign"}
-    rates_needed = foreign | ({fx_ccy} if foreign else set())
-    fx = rates_for(rates, computation, rates_needed, domestic=header.domestic_currency,
-                   rule=pack.setting("fx_rate_day")) if foreign else {}
+    # rates only when something must be converted: all-USD deposits held in USD need none
+    needs_rates = bool(foreign - {fx_ccy}) or (bool(foreign) and inst.reserve_currency is not None)
+    fx = rates_for(rates, computation, foreign | {fx_ccy}, domestic=header.domestic_currency,
+                   rule=pack.setting("fx_rate_day")) if needs_rates else {}
     if inst.reserve_currency and foreign:
         per_ccy: dict[str, Decimal] = defaultdict(Decimal)
         for (cat, ccy), amount in avg.averages.items():
@@ -194,7 +199,7 @@ def _bases(pack: RulePack, inst: Institution, computation: Month, rows: list[Bal
 def _compare(pack: RulePack, inst: Institution, month: Month, holdings: list[HoldingRow],
              result: InstitutionResult) -> None:
     """Holdings averaged over the maintenance month against the requirement, and interest."""
-    mine = [h for h in holdings if h.institution_id == inst.id and h.date <= month.last]
+    mine = [h for h in holdings if h.date <= month.last]
     if not mine:
         raise InputError(f"no central-bank holdings for institution {inst.id} in or before "
                          f"{month}", field="holdings", institution=inst.id, period=str(month))

@@ -23,8 +23,8 @@ __all__ = ["read_balances", "read_fx_rates", "read_holdings", "read_institutions
 T = TypeVar("T")
 
 
-def read_institutions(path: str | Path) -> list[Institution]:
-    """Institutions from a YAML or JSON list; ids must be unique."""
+def read_institutions(path: str | Path, classes: tuple[str, ...] | None = None) -> list[Institution]:
+    """Institutions from a YAML or JSON list; ids unique, classes among ``classes`` if given."""
     doc = load_document(path, error=InputError)
     if not isinstance(doc.data, list) or not doc.data:
         raise InputError("expected a non-empty list of institutions", file=path, line=1)
@@ -35,6 +35,10 @@ def read_institutions(path: str | Path) -> list[Institution]:
         if inst.id in seen:
             raise InputError(f"duplicate institution id {inst.id!r} (first at item {seen[inst.id]})",
                              file=path, line=doc.line_of((index, "id")), field=f"{index}.id")
+        if classes is not None and inst.class_ not in classes:
+            raise InputError(f"unknown institution class {inst.class_!r}; expected one of "
+                             f"{', '.join(classes)}", file=path,
+                             line=doc.line_of((index, "class")), field=f"{index}.class")
         seen[inst.id] = index
         out.append(inst)
     return out

@@ -19,6 +19,11 @@ from .periods import Month
 __all__ = ["ExemptionResult", "InstitutionResult", "Line"]
 
 
+def _ratio(value: Decimal) -> str:
+    """Ratios are exact and unrounded; trailing zeros (0.040 from 0.08 × 0.5) are dropped."""
+    return dec_str(value.normalize()) if value else "0"
+
+
 @dataclass
 class Line:
     category: str
@@ -87,7 +92,7 @@ class InstitutionResult:
                 "category": ln.category, "reserve_currency": ln.reserve_currency,
                 "average_base": None if ln.average_base is None else dec_str(
                     rounding.round(ln.average_base, ln.reserve_currency)),
-                "ratio": dec_str(ln.ratio), "class_ratio": dec_str(ln.class_ratio),
+                "ratio": _ratio(ln.ratio), "class_ratio": _ratio(ln.class_ratio),
                 "required": dec_str(rounding.round(ln.required, ln.reserve_currency)),
                 "rule": ln.rule, "reductions": list(ln.reductions),
                 "citations": list(ln.citations)} for ln in self.lines],

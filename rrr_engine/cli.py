@@ -1,0 +1,68 @@
+"""The ``rrr`` command: a dispatcher over command modules, and the one place errors print.
+
+Each module in :data:`COMMAND_MODULES` has ``register(subparsers)`` adding its subcommand with
+``func`` set. Any :class:`~rrr_engine.errors.RrrError` becomes one line on stderr and exit 2;
+no traceback is shown for bad input. An unexpected exception is a bug: one line saying so,
+exit 70, and the traceback only with ``RRR_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import RrrError
+
+__all__ = ["COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "main"]
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 70
+
+COMMAND_MODULES = (
+    "rrr_engine.cmd_evaluate",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on usage errors already; make its message one line too."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"rrr: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="rrr", description="Required reserves from declarative rule packs.")
+    parser.add_argument("--version", action="version", version=f"rrr-engine {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except RrrError as exc:
+        print(f"rrr: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("rrr: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback by default
+        if os.environ.get("RRR_DEBUG"):
+            traceback.print_exc()
+        print(f"rrr: internal error: {exc.__class__.__name__}: {exc} "
+              "(a bug: re-run with RRR_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

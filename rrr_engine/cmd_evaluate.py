@@ -1,0 +1,75 @@
+"""``rrr evaluate``: one maintenance month from files, as JSON or a table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from .engine import Engine
+
+__all__ = ["register", "render_table"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="evaluate one maintenance month from files",
+                       description="Evaluate required reserves for one maintenance month.")
+    p.add_argument("--rules", required=True, help="rule pack directory, e.g. rulesets/vn-sbv")
+    p.add_argument("--institutions", required=True, help="institutions YAML or JSON")
+    p.add_argument("--balances", required=True, help="balances CSV")
+    p.add_argument("--fx-rates", help="FX rates CSV (date,currency,vnd_per_unit)")
+    p.add_argument("--holdings", help="central-bank holdings CSV")
+    p.add_argument("--period", required=True, help="maintenance month YYYY-MM")
+    p.add_argument("--format", choices=("json", "table"), default="json")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    engine = Engine(args.rules)
+    options = {"institutions": args.institutions, "balances": args.balances,
+               "fx_rates": args.fx_rates, "holdings": args.holdings}
+    results = engine.to_json(engine.evaluate_sources(args.period, {k: v for k, v in options.items() if v}))
+    if args.format == "json":
+        json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_table(results))
+    return 0
+
+
+def _group_digits(text: str | None) -> str:
+    if text is None:
+        return "-"
+    whole, _, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-')):,}"
+    return f"{sign}{whole}.{frac}" if frac else f"{sign}{whole}"
+
+
+def render_table(results: list[dict[str, Any]]) -> str:
+    """A plain-text report a compliance officer can read in a terminal."""
+    out: list[str] = []
+    for r in results:
+        out.append(f"{r['institution_id']} {r['institution_name']} ({r['institution_class']})  "
+                   f"maintenance {r['maintenance_period']}  computation {r['computation_period']}  "
+                   f"rules {r['ruleset']['id']} {r['ruleset']['version']}")
+        if r["status"] == "exempt":
+            e = r["exemption"]
+            out.append(f"  EXEMPT under {e['rule']} ({e['citation']}) from {e['from'] or 'the start'}"
+                       f" to {e['to'] or 'further notice'}")
+        else:
+            out.append(f"  {'category':<16}{'ccy':<5}{'average base':>26}{'ratio':>9}{'required':>24}  rule")
+            for ln in r["lines"]:
+                rule = ln["rule"] + (f" + {', '.join(ln['reductions'])}" if ln["reductions"] else "")
+                out.append(f"  {ln['category']:<16}{ln['reserve_currency']:<5}"
+                           f"{_group_digits(ln['average_base']):>26}{ln['ratio']:>9}"
+                           f"{_group_digits(ln['required']):>24}  {rule}")
+            for key in ("required", "held", "excess", "shortfall", "interest"):
+                if r.get(key):
+                    figures = "  ".join(f"{ccy} {_group_digits(v)}" for ccy, v in r[key].items())
+                    out.append(f"  {key:<10}{figures}")
+        for f in r["findings"]:
+            out.append(f"  * {f['code']}: {f['message']}")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,43 @@
+"""Built-in host adapter: the CSV/YAML file formats of ``rrr evaluate``.
+
+Registered by default and ``trylast``, so any host plugin that answers the same hook wins.
+Answers a hook only when the options name its file (``institutions``, ``balances``,
+``fx_rates``, ``holdings``); the rows are filtered to the dates asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from .hookspecs import hookimpl
+from .inputs import read_balances, read_fx_rates, read_holdings, read_institutions
+from .models import BalanceRow, FxRate, HoldingRow, Institution
+
+
+@hookimpl(trylast=True)
+def rrr_institutions(options: Mapping[str, Any]) -> list[Institution] | None:
+    path = options.get("institutions")
+    return None if not path else read_institutions(path, options.get("classes"))
+
+
+@hookimpl(trylast=True)
+def rrr_daily_balances(options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[BalanceRow] | None:
+    path = options.get("balances")
+    if not path:
+        return None
+    rows = read_balances(path, tuple(options.get("categories") or ()))
+    return [r for r in rows if start <= r.date <= end]
+
+
+@hookimpl(trylast=True)
+def rrr_fx_rates(options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[FxRate] | None:
+    path = options.get("fx_rates")
+    return None if not path else [r for r in read_fx_rates(path) if start <= r.date <= end]
+
+
+@hookimpl(trylast=True)
+def rrr_holdings(options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[HoldingRow] | None:
+    path = options.get("holdings")
+    return None if not path else [r for r in read_holdings(path) if start <= r.date <= end]
