@@ -18,14 +18,17 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import RrrError
 
-__all__ = ["COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "main"]
+__all__ = ["COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SHORTFALL",
+           "main"]
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_SHORTFALL = 3  # rrr nightly: done, and a closed month has a shortfall
 EXIT_INTERNAL = 70
 
 COMMAND_MODULES = (
     "rrr_engine.cmd_evaluate",
+    "rrr_engine.cmd_nightly",
 )
 
 

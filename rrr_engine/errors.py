@@ -17,6 +17,8 @@ compliance officer can act on. The CLI prints that line and exits 2; anything el
     │   └── RatioBelowFloor        a proposed reduced ratio is below its legal floor
     ├── PluginError                a host plugin misbehaved or a hook is not implemented
     ├── StorageError               the results database refused or is inconsistent
+    │   └── SnapshotConflict       a stored business date now reads differently at the source
+    ├── ReportError                a report file could not be written
     └── GovernanceError            approval, audit-log or locked-period rules were broken
 """
 
@@ -32,8 +34,10 @@ __all__ = [
     "NoRulesetInForce",
     "PluginError",
     "RatioBelowFloor",
+    "ReportError",
     "RrrError",
     "RuleFileError",
+    "SnapshotConflict",
     "StorageError",
 ]
 
@@ -104,6 +108,14 @@ class PluginError(RrrError):
 
 class StorageError(RrrError):
     """The results database cannot be read or written as expected."""
+
+
+class SnapshotConflict(StorageError):
+    """A date already snapshotted has different figures at the source (restate to replace)."""
+
+
+class ReportError(RrrError):
+    """A report file could not be written (directory, permissions, disk)."""
 
 
 class GovernanceError(RrrError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -82,8 +83,28 @@ def rrr_publish_results(options: Mapping[str, Any], results: list[dict[str, Any]
     """Receive the evaluated results (the JSON shape of ``rrr evaluate``) to store or forward.
 
     Not ``firstresult``: every plugin that implements it is called, after a run's results
-    are complete, by the engine's caller (the CLI or the nightly job).
+    are complete, by the engine's caller (the CLI or the nightly job). The nightly job calls
+    it after each business date's transaction has committed, with the result versions that
+    date's run stored; each dict then also has ``stage`` (``requirement`` or ``close``) and
+    ``result_version``. A re-run of the same date publishes the same versions again, so a
+    receiver should key on (institution, period, stage, version).
 
     :param options: the run's options.
     :param results: one dict per institution, amounts as decimal strings.
+    """
+
+
+@hookspec
+def rrr_report_written(options: Mapping[str, Any], path: Path, kind: str, period: str) -> None:
+    """Be told that a report file is complete on disk, e.g. to upload or e-mail it.
+
+    Not ``firstresult``: every implementation is called, by the report writer, after the file
+    has been renamed into place (never for a half-written file). Re-running a date rewrites
+    its reports and calls this hook again for each.
+
+    :param options: the run's source options.
+    :param path: the report file.
+    :param kind: ``dtbb001_csv``, ``requirement_csv``, ``obligation_csv``, ``xlsx`` or
+        ``chart_png``.
+    :param period: the maintenance month the report belongs to, ``YYYY-MM``.
     """

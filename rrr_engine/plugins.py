@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -70,3 +71,6 @@ class Hooks:
 
     def publish_results(self, options: Mapping[str, Any], results: Iterable[dict[str, Any]]) -> None:
         self._pm.hook.rrr_publish_results(options=options, results=list(results))
+
+    def report_written(self, options: Mapping[str, Any], path: Path, kind: str, period: str) -> None:
+        self._pm.hook.rrr_report_written(options=options, path=path, kind=kind, period=period)

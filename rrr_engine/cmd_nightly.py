@@ -1,0 +1,156 @@
+"""``rrr nightly``: snapshot business dates, evaluate and close months, write reports.
+
+Exit codes: 0 done; 3 done, and a month closed by one of these dates has a shortfall (the
+figures are stored and reported: the exit code is the alert for the scheduler); 2 bad input
+(one line on stderr; dates before the failing one stay stored); 70 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .cli import EXIT_OK, EXIT_SHORTFALL
+from .errors import InputError
+from .nightly import DayOutcome, KillSwitch, NightlyJob, NightlySummary
+from .periods import days_between
+from .progress import Progress
+from .storage import Storage, default_url
+
+__all__ = ["default_rules", "register", "run", "source_options"]
+
+
+def default_rules() -> Path:
+    """The Vietnam pack shipped beside the package (a source checkout or editable install)."""
+    return Path(__file__).resolve().parent.parent / "rulesets" / "vn-sbv"
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; expected YYYY-MM-DD") from None
+
+
+def _pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected KEY=VALUE, e.g. corebank_url=sqlite:///bank.db")
+    return key.strip(), value.strip()
+
+
+def add_source_arguments(p: argparse.ArgumentParser) -> None:
+    """The source options shared by ``nightly`` and ``report``-like commands."""
+    p.add_argument("--rules", type=Path, help="rule pack directory (default: the bundled vn-sbv)")
+    p.add_argument("--institutions", help="institutions YAML or JSON (file plugin)")
+    p.add_argument("--balances", help="balances CSV (file plugin)")
+    p.add_argument("--fx-rates", help="FX rates CSV (file plugin)")
+    p.add_argument("--holdings", help="central-bank holdings CSV (file plugin)")
+    p.add_argument("--source", action="append", type=_pair, default=[], metavar="KEY=VALUE",
+                   help="an option for host plugins, e.g. corebank_url=... (repeatable)")
+
+
+def source_options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = dict(args.source)
+    for key in ("institutions", "balances", "fx_rates", "holdings"):
+        if getattr(args, key):
+            options[key] = getattr(args, key)
+    return options
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "nightly", help="snapshot business dates, evaluate and close months, write reports",
+        description="Snapshot each date's category totals into the results database; on the "
+                    "first run of a month evaluate its requirement and close the previous "
+                    "month against its holdings. Exit 0 done, 3 shortfall found, 2 bad input.")
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--date", type=_date, help="the business date YYYY-MM-DD")
+    when.add_argument("--from", dest="date_from", type=_date, help="first date of a backfill")
+    p.add_argument("--to", dest="date_to", type=_date, help="last date of a backfill (with --from)")
+    p.add_argument("--db", help="results database URL (default: sqlite:///OUT/rrr.sqlite)")
+    p.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
+    add_source_arguments(p)
+    p.add_argument("--restate", action="store_true",
+                   help="replace stored dates whose figures changed at the source")
+    p.add_argument("--no-reports", action="store_true", help="store results but write no reports")
+    p.add_argument("--progress", action="store_true", help="show the progress bar even when "
+                   "stderr is not a terminal")
+    p.set_defaults(func=run)
+
+
+def dates_of(args: argparse.Namespace) -> list[dt.date]:
+    if args.date is not None:
+        if args.date_to is not None:
+            raise InputError("--to goes with --from, not with --date", field="--to")
+        return [args.date]
+    if args.date_to is None:
+        raise InputError("--from needs --to (the last date of the backfill)", field="--to")
+    if args.date_to < args.date_from:
+        raise InputError(f"--to {args.date_to} is before --from {args.date_from}", field="--to")
+    return list(days_between(args.date_from, args.date_to))
+
+
+def run(args: argparse.Namespace) -> int:
+    from .engine import Engine
+
+    dates = dates_of(args)
+    rules = args.rules or default_rules()
+    engine = Engine(rules)
+    kill = KillSwitch.from_env()
+    with Storage.open(args.db or default_url(args.out)) as storage:
+        job = NightlyJob(engine, storage, source_options(args), restate=args.restate,
+                         reports_dir=None if args.no_reports else args.out / "reports", kill=kill)
+        progress = Progress(len(dates), enabled=args.progress or sys.stderr.isatty())
+        notes: dict[str, None] = {}
+
+        def on_day(day: DayOutcome) -> None:
+            progress.step(str(day.day))
+            for w in day.warnings:
+                notes[f"warning: {w}"] = None
+            for s in day.stages:
+                if s.skipped:
+                    notes[f"note: {s.skipped}"] = None
+
+        try:
+            summary = job.run(dates, command=" ".join(["rrr", *sys.argv[1:]]), on_day=on_day)
+        finally:
+            progress.close()
+        print(render_summary(summary, storage.url), end="")
+        for line in notes:
+            print(f"rrr: {line}", file=sys.stderr)
+    return EXIT_SHORTFALL if summary.shortfalls else EXIT_OK
+
+
+def _amount(text: str) -> str:
+    whole, _, frac = text.partition(".")
+    return f"{int(whole):,}" + (f".{frac}" if frac else "")
+
+
+def render_summary(summary: NightlySummary, db: str) -> str:
+    """What the job did, for a log or a terminal."""
+    out = []
+    for day in summary.days:
+        stored = [f"{s.stage} {s.month}: " + ", ".join(f"{i} v{v}" for i, v in s.written)
+                  for s in day.stages if s.written]
+        if stored or day.snapshot == "restated":
+            out.append(f"{day.day}  snapshot {day.snapshot}; " + ("; ".join(stored) or "no result changed"))
+    d = summary.as_dict()
+    span = (f" {summary.days[0].day}..{summary.days[-1].day}" if len(summary.days) > 1
+            else f" {summary.days[0].day}" if summary.days else "")
+    out.append(f"nightly: {d['dates']} date(s){span}: {d['new']} new, {d['unchanged']} unchanged, "
+               f"{d['restated']} restated; {d['results_written']} result version(s) stored")
+    for r in summary.shortfalls:
+        gaps = ", ".join(f"{ccy} {_amount(v)}" for ccy, v in r.presented["shortfall"].items()
+                         if Decimal(v) > 0)
+        out.append(f"SHORTFALL {r.institution_id} {r.maintenance_period}: {gaps} "
+                   f"(close v{r.result_version}, stored by the run of {r.as_of})")
+    folders = sorted({str(p.parent) for p in summary.reports})
+    if folders:
+        out.append(f"reports: {', '.join(folders)}")
+    out.append(f"database: {db}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,251 @@
+"""The nightly job: snapshot each business date, evaluate and close months, atomically per date.
+
+For one date D in month M the job (1) reads D from the source hooks, outside any
+transaction; then, in ONE transaction, (2) stores D's snapshot - unchanged figures write
+nothing, different figures for a stored date are refused unless restating; (3) evaluates
+M's ``requirement`` (from the snapshots of M-1) and the ``close`` of M-1 (M-1's requirement
+against M-1's holdings, known only now that M-1 is over), plus, when D's snapshot is new or
+restated, every stored stage whose inputs include D; results are stored only when they
+differ from the latest version; (4) commits. Only then are the reports for the months whose
+results D's run stored written (temporary file + rename), and the results published.
+
+A run killed anywhere loses at most the uncommitted date; re-running redoes it identically,
+because the outcome depends only on the source and the stored state. ``RRR_TEST_KILL_AFTER=n``
+(tests only) ends the process with ``os._exit(137)`` inside a transaction once n rows have
+been written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .canonical import fingerprint
+from .daysource import fetch_day
+from .engine import Engine
+from .errors import InputError, RrrError, SnapshotConflict
+from .periods import Month
+from .resultstore import (StoredResult, institution_fingerprints, latest, results_as_of,
+                          stored_keys)
+from .snapshots import DaySnapshot, delete_day, read_day, write_day
+from .stages import StageOutcome, evaluate_stage, window
+from .storage import Storage
+
+__all__ = ["DayOutcome", "KillSwitch", "NightlyJob", "NightlySummary"]
+
+KILL_ENV = "RRR_TEST_KILL_AFTER"
+
+
+class KillSwitch:
+    """Test-only crash point: die without cleanup after ``after`` rows written in transactions."""
+
+    def __init__(self, after: int | None = None) -> None:
+        self.after, self.count = after, 0
+
+    @classmethod
+    def from_env(cls) -> KillSwitch:
+        raw = os.environ.get(KILL_ENV)
+        if not raw:
+            return cls()
+        if not raw.isdigit() or int(raw) < 1:
+            raise InputError(f"{KILL_ENV}={raw!r}: expected a positive integer")
+        return cls(int(raw))
+
+    def tick(self, rows: int) -> None:
+        if self.after is None:
+            return
+        self.count += rows
+        if self.count >= self.after:
+            os._exit(137)  # like SIGKILL: no rollback, no cleanup, no flush
+
+
+@dataclass
+class DayOutcome:
+    day: dt.date
+    snapshot: str  # new | unchanged | restated
+    rows: int
+    stages: list[StageOutcome] = field(default_factory=list)
+    fingerprint: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NightlySummary:
+    days: list[DayOutcome] = field(default_factory=list)
+    shortfalls: list[StoredResult] = field(default_factory=list)
+    reports: list[Path] = field(default_factory=list)
+
+    @property
+    def input_fingerprint(self) -> str:
+        return fingerprint([[d.day, d.fingerprint] for d in self.days])
+
+    def as_dict(self) -> dict[str, Any]:
+        count = lambda s: sum(d.snapshot == s for d in self.days)  # noqa: E731
+        return {"dates": len(self.days), "new": count("new"), "unchanged": count("unchanged"),
+                "restated": count("restated"),
+                "results_written": sum(len(s.written) for d in self.days for s in d.stages),
+                "shortfalls": [list(r.key) for r in self.shortfalls],
+                "reports": [str(p) for p in self.reports]}
+
+
+class NightlyJob:
+    """Runs the nightly steps for dates, against one engine, one store and one set of sources.
+
+    :param sources: plugin options naming the sources (files, a core-banking URL, ...).
+    :param restate: replace a stored date whose figures the source now reports differently.
+    :param reports_dir: where month reports go (``None``: write no reports).
+    """
+
+    def __init__(self, engine: Engine, storage: Storage, sources: Mapping[str, Any], *,
+                 restate: bool = False, reports_dir: Path | None = None,
+                 kill: KillSwitch | None = None) -> None:
+        self.engine, self.storage, self.restate = engine, storage, restate
+        self.options = engine.source_options(sources)
+        self.reports_dir = reports_dir
+        self.kill = kill or KillSwitch()
+        self.institutions = engine.hooks.institutions(self.options)
+        self._ids = {i.id for i in self.institutions}
+        self._fingerprints = [(i, fingerprint(i)) for i in self.institutions]
+
+    def run(self, dates: Iterable[dt.date], *, command: str = "nightly",
+            on_day: Callable[[DayOutcome], None] = lambda d: None) -> NightlySummary:
+        """Process ``dates`` in order, each committed on its own; record the run manifest."""
+        dates = list(dates)
+        pack = self.engine.pack
+        run_id = self.storage.start_run(
+            command=command, engine_version=__version__,
+            ruleset={"id": pack.id, "label": pack.header.label, "sha256": pack.sha256},
+            sources=_shown(self.options), date_from=min(dates, default=None),
+            date_to=max(dates, default=None))
+        summary = NightlySummary()
+        try:
+            for day in dates:
+                outcome = self.process(day, run_id=run_id)
+                summary.days.append(outcome)
+                summary.reports.extend(self._after_commit(day))
+                on_day(outcome)
+            summary.shortfalls = self.shortfalls(dates)
+        except BaseException as exc:
+            done = summary.days[-1].day if summary.days else None
+            if isinstance(exc, RrrError):
+                # one line for the officer: which date failed and what is already safe
+                exc.message = (f"nightly stopped at {day}"
+                               f"{f' (dates up to {done} are stored)' if done else ''}: {exc.message}")
+            outcome = ("error" if isinstance(exc, RrrError) else
+                       "interrupted" if isinstance(exc, KeyboardInterrupt) else "internal_error")
+            self.storage.finish_run(run_id, outcome=outcome, exit_code=-1, error_message=str(exc),
+                                    input_fingerprint=summary.input_fingerprint,
+                                    summary=summary.as_dict())
+            raise
+        self.storage.finish_run(run_id, outcome="shortfall" if summary.shortfalls else "ok",
+                                exit_code=3 if summary.shortfalls else 0,
+                                input_fingerprint=summary.input_fingerprint,
+                                summary=summary.as_dict())
+        return summary
+
+    def process(self, day: dt.date, *, run_id: str) -> DayOutcome:
+        """Snapshot ``day`` and evaluate what is due, in one transaction."""
+        snap = fetch_day(self.engine.hooks, self.engine.pack, self.options, self._ids, day)
+        with self.storage.transaction() as conn:
+            now = dt.datetime.now(dt.timezone.utc)
+            status = self._store(conn, snap, run_id=run_id, now=now)
+            outcome = DayOutcome(day, status, len(snap.balances), fingerprint=snap.fingerprint)
+            if not snap.balances and self.engine.pack.calendar.is_working_day(day):
+                outcome.warnings.append(f"{day} is a working day but the source gave no balances")
+            for month, stage in self._due(conn, day, changed=status != "unchanged"):
+                outcome.stages.append(evaluate_stage(
+                    conn, self.engine, self.institutions, month, stage, as_of=day,
+                    run_id=run_id, now=now, tick=self.kill.tick))
+        return outcome
+
+    def _store(self, conn: Any, snap: DaySnapshot, *, run_id: str, now: dt.datetime) -> str:
+        stored = read_day(conn, snap.day)
+        if stored is not None and stored.fingerprint == snap.fingerprint:
+            return "unchanged"
+        if stored is not None and not self.restate:
+            raise SnapshotConflict(
+                f"{snap.day} is already stored with different figures "
+                f"({_difference(stored.snapshot, snap)}); re-run with --restate to replace "
+                "them (the replaced figures are kept in the restatement log)",
+                period=str(snap.day))
+        if stored is not None:
+            delete_day(conn, stored, run_id=run_id, now=now)
+        write_day(conn, snap, revision=1 if stored is None else stored.revision + 1,
+                  run_id=run_id, now=now, tick=self.kill.tick)
+        return "new" if stored is None else "restated"
+
+    def _due(self, conn: Any, day: dt.date, *, changed: bool) -> list[tuple[Month, str]]:
+        """What ``day``'s run evaluates.
+
+        M's requirement and M-1's close while any institution lacks a result for them or its
+        record (class, events) changed since; and, when ``day``'s snapshot is new or restated,
+        every stored stage that reads ``day``. Anything else could not change a result.
+        """
+        month = Month.of(day)
+        due = set()
+        for period, stage in ((month, "requirement"), (month - 1, "close")):
+            stored = institution_fingerprints(conn, str(period), stage)
+            if any(stored.get(i.id) != fp for i, fp in self._fingerprints):
+                due.add((period, stage))
+        if changed:
+            for period, stage in stored_keys(conn):
+                if window(self.engine, Month.parse(period), stage).reads(day):
+                    due.add((Month.parse(period), stage))
+        # requirement before close, oldest month first: a deterministic order of writes
+        return sorted(due, key=lambda ms: (ms[0], ms[1] != "requirement"))
+
+    def _after_commit(self, day: dt.date) -> list[Path]:
+        """Reports and publication for the results ``day``'s run stored (idempotent)."""
+        with self.storage.transaction() as conn:
+            created = results_as_of(conn, [day])
+        if not created:
+            return []
+        self.engine.hooks.publish_results(self.options, [
+            {**r.presented, "stage": r.stage, "result_version": r.result_version} for r in created])
+        if self.reports_dir is None:
+            return []
+        from .reports import write_month_reports  # matplotlib/openpyxl only when reporting
+        written: list[Path] = []
+        for month in sorted({r.maintenance_period for r in created}):
+            written += write_month_reports(self.storage, self.engine, Month.parse(month),
+                                           self.reports_dir, options=self.options)
+        return written
+
+    def shortfalls(self, days: Iterable[dt.date]) -> list[StoredResult]:
+        """Closes with a shortfall that these dates' runs stored and that are still current."""
+        with self.storage.transaction() as conn:
+            return [r for r in results_as_of(conn, days)
+                    if r.stage == "close" and r.has_shortfall
+                    and latest(conn, r.institution_id, r.maintenance_period, r.stage).key == r.key]
+
+
+def _difference(old: DaySnapshot, new: DaySnapshot) -> str:
+    """The first differing figure, for the conflict message."""
+    a, b = old.canonical(), new.canonical()
+    for part in ("balances", "fx_rates", "holdings"):
+        if a[part] != b[part]:
+            before = {tuple(r[:-1]): r[-1] for r in a[part] or []}
+            after = {tuple(r[:-1]): r[-1] for r in b[part] or []}
+            for key in sorted(set(before) | set(after)):
+                if before.get(key) != after.get(key):
+                    return (f"{part} {' '.join(key)}: stored {before.get(key, 'nothing')}, "
+                            f"source now {after.get(key, 'nothing')}")
+            return f"{part}: the source now has {'no' if b[part] is None else 'a'} holdings source"
+    return "figures differ"
+
+
+def _shown(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Source options fit for the run log: strings only, passwords in URLs hidden."""
+    from .storage import display_url
+    out = {}
+    for key, value in options.items():
+        if key in ("classes", "categories"):
+            continue
+        text = str(value)
+        out[key] = display_url(text) if "://" in text else text
+    return out

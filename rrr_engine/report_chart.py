@@ -1,0 +1,79 @@
+"""PNG chart: an institution's daily central-bank balance against its requirement.
+
+One panel per reserve currency over the calendar days of the maintenance month: the
+end-of-day balance as a step line (days without a row carry the previous balance, as in the
+average), the requirement as a horizontal line, and the held average dashed; the area below
+the requirement is shaded where the balance dips under it. Uses matplotlib's Agg backend
+(no display needed) through the object API, never pyplot's global figure state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.dates import DateFormatter
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from .periods import Month
+from .reports import ChartSeries
+
+__all__ = ["write_chart"]
+
+# Units that keep the axis numbers short: VND in billions (tỷ đồng), others in millions.
+_SCALE = {"VND": (Decimal(10) ** 9, "bn")}
+_DEFAULT_SCALE = (Decimal(10) ** 6, "m")
+
+
+def _plot(value: Decimal, scale: Decimal) -> float:
+    # pixels, not money: the figures themselves are exact and printed from Decimal elsewhere
+    return float(value / scale)
+
+
+def write_chart(series: list[ChartSeries], month: Month, path: Path) -> None:
+    """Write one PNG (1200 px wide, 420 px per currency panel) for one institution."""
+    if not series:
+        raise ValueError("no series to chart")
+    height = 4.2 * len(series) + 0.6
+    fig = Figure(figsize=(12, height), dpi=100)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(series), 1, squeeze=False)[:, 0]
+    for ax, s in zip(axes, series):
+        scale, unit = _SCALE.get(s.currency, _DEFAULT_SCALE)
+        # one extra point so the last day's end-of-day balance is drawn as a full step
+        xs = [*s.days, s.days[-1] + dt.timedelta(days=1)]
+        ys = [_plot(v, scale) for v in s.balances]
+        ys.append(ys[-1])
+        req, held = _plot(s.required, scale), _plot(s.held_average, scale)
+        ax.step(xs, ys, where="post", color="#1F4E78", linewidth=2,
+                label="end-of-day balance at the SBV")
+        ax.axhline(req, color="#C00000", linewidth=1.8,
+                   label=f"requirement {s.required:,} {s.currency}")
+        ax.axhline(held, color="#2E7D32", linewidth=1.4, linestyle="--",
+                   label=f"average held {s.held_average:,} {s.currency}")
+        ax.fill_between(xs, ys, req, where=[y < req for y in ys], step="post",
+                        color="#C00000", alpha=0.12, label="below the requirement")
+        ax.set_xlim(xs[0], xs[-1])
+        ax.set_xticks(s.days)  # the extra step point is not a day of the month
+        ax.xaxis.set_major_formatter(DateFormatter("%d"))
+        ax.tick_params(axis="x", labelsize=8)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.1f}"))
+        ax.set_ylabel(f"{s.currency} {unit}")
+        ax.set_xlabel(f"day of {month} (calendar days; weekends and holidays carry the "
+                      "previous balance)", fontsize=9)
+        low, high = min(ys + [req, held]), max(ys + [req, held])
+        pad = (high - low) * 0.15 or abs(high) * 0.1 or 1
+        ax.set_ylim(max(low - pad, 0) if low >= 0 else low - pad, high + pad * 2.5)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper right", fontsize=9, framealpha=0.9, ncols=2)
+        gap = s.required - s.held_average
+        verdict = (f"SHORTFALL {gap:,} {s.currency}" if gap > 0 else
+                   f"excess {-gap:,} {s.currency}")
+        ax.set_title(f"{s.institution}: central-bank balance vs required reserve, "
+                     f"{s.currency}, maintenance month {month} - {verdict}", fontsize=11,
+                     color="#C00000" if gap > 0 else "black")
+    fig.tight_layout()
+    fig.savefig(path, format="png")

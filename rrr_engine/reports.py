@@ -1,0 +1,211 @@
+"""Month reports for a compliance officer, built from the results database.
+
+For one maintenance month M this module assembles, from the latest stored result versions:
+
+* **DTBB001** - the computation month's average end-of-day reservable balance per
+  institution, category and deposit currency (the return due in M's first 3 working days);
+* **Requirement** - every line of M's requirement: base, ratio, amount, rule and citations;
+* **Obligation** - once M is closed, requirement against the held average per reserve
+  currency, with excess, shortfall and interest;
+
+and writes each as CSV, all of them as one formatted XLSX workbook (:mod:`report_xlsx`), and
+a PNG chart per closed institution (:mod:`report_chart`). Stored figures are exact; they are
+rounded here, once, by the pack's rounding policy. Every file is written to a temporary name
+and renamed into place, so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .engine import CARRY_WINDOW_DAYS, Engine
+from .errors import ReportError
+from .money import dec_str
+from .periods import Month
+from .resultstore import StoredResult, latest_for_month, read_averages, read_lines
+from .snapshots import read_holdings
+from .storage import Storage
+
+__all__ = ["ChartSeries", "MonthReport", "ReportTable", "build_month_report", "write_atomic",
+           "write_month_reports"]
+
+
+@dataclass(frozen=True)
+class Col:
+    key: str
+    header: str
+    kind: str = "text"  # text | money | ratio | int
+    currency: str = ""  # for money: the column holding the row's currency
+
+
+@dataclass
+class ReportTable:
+    name: str
+    columns: list[Col]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ChartSeries:
+    """One institution's closed month in one reserve currency, for the chart."""
+
+    institution: str
+    currency: str
+    days: list[dt.date]
+    balances: list[Decimal]  # end of day, carried forward over days without a row
+    required: Decimal
+    held_average: Decimal
+
+
+@dataclass
+class MonthReport:
+    month: Month
+    tables: list[ReportTable]
+    charts: dict[str, list[ChartSeries]]  # institution -> one series per reserve currency
+
+
+def _ratio(value: Decimal) -> str:
+    return dec_str(value.normalize()) if value else "0"
+
+
+def _inst(r: StoredResult) -> dict[str, Any]:
+    p = r.presented
+    return {"institution_id": r.institution_id, "institution_name": p["institution_name"],
+            "result_version": r.result_version}
+
+
+def build_month_report(storage: Storage, engine: Engine, month: Month) -> MonthReport:
+    """Everything reported for maintenance month ``month``, rounded for presentation."""
+    rounding, header = engine.pack.header.rounding, engine.pack.header
+    money = lambda v, ccy: None if v is None else rounding.round(Decimal(v), ccy)  # noqa: E731
+    dtbb = ReportTable("DTBB001", [
+        Col("institution_id", "Institution"), Col("institution_name", "Name"),
+        Col("computation_period", "Computation month"), Col("category", "Category"),
+        Col("category_title", "Deposits"), Col("currency", "Currency"),
+        Col("average_balance", "Average balance", "money", "currency"),
+        Col("result_version", "Result version", "int")])
+    req = ReportTable("Requirement", [
+        Col("institution_id", "Institution"), Col("institution_name", "Name"),
+        Col("status", "Status"), Col("ruleset_version", "Rules in force"),
+        Col("category", "Category"), Col("reserve_currency", "Reserve currency"),
+        Col("average_base", "Average base", "money", "reserve_currency"),
+        Col("ratio", "Ratio", "ratio"),
+        Col("required", "Required", "money", "reserve_currency"), Col("rule", "Rule"),
+        Col("citations", "Citations"), Col("result_version", "Result version", "int")])
+    obl = ReportTable("Obligation", [
+        Col("institution_id", "Institution"), Col("institution_name", "Name"),
+        Col("outcome", "Outcome"), Col("reserve_currency", "Reserve currency"),
+        *[Col(k, k.capitalize(), "money", "reserve_currency")
+          for k in ("required", "held", "excess", "shortfall", "interest")],
+        Col("result_version", "Result version", "int")])
+    charts: dict[str, list[ChartSeries]] = {}
+    with storage.transaction() as conn:
+        for r in latest_for_month(conn, str(month), "requirement"):
+            for (cat, ccy), avg in sorted(read_averages(conn, r).items()):
+                dtbb.rows.append({**_inst(r), "computation_period": r.computation_period,
+                                  "category": cat, "category_title": header.categories[cat].title,
+                                  "currency": ccy, "average_balance": money(avg, ccy)})
+            if r.status == "exempt":
+                e = r.presented["exemption"]
+                req.rows.append({**_inst(r), "status": "exempt", "ruleset_version": r.ruleset_version,
+                                 "rule": e["rule"], "citations": e["citation"]})
+            for ln in read_lines(conn, r):
+                cur = ln["reserve_currency"]
+                req.rows.append({**_inst(r), "status": r.status, "ruleset_version": r.ruleset_version,
+                                 "category": ln["category"], "reserve_currency": cur,
+                                 "average_base": money(ln["average_base"], cur),
+                                 "ratio": _ratio(ln["ratio"]), "required": money(ln["required"], cur),
+                                 "rule": " + ".join([ln["rule"], *ln["reductions"]]),
+                                 "citations": "; ".join(ln["citations"])})
+        closes = latest_for_month(conn, str(month), "close")
+        carry = dt.timedelta(days=CARRY_WINDOW_DAYS)
+        holdings = read_holdings(conn, month.first - carry, month.last) if closes else []
+    for r in closes:
+        x = r.exact
+        if r.status == "exempt" or x.get("held") is None:
+            obl.rows.append({**_inst(r), "outcome": r.status})
+            continue
+        series = []
+        for cur in sorted(x["required"]):
+            shortfall = Decimal(x["shortfall"][cur])
+            obl.rows.append({**_inst(r), "outcome": "shortfall" if shortfall > 0 else "compliant",
+                             "reserve_currency": cur,
+                             **{k: money(x[k].get(cur), cur) for k in
+                                ("required", "held", "excess", "shortfall", "interest")}})
+            one = _series(r, cur, month, holdings, money)
+            if one.required or any(one.balances):  # a 0% institution holding nothing: no panel
+                series.append(one)
+        if series:
+            charts[r.institution_id] = series
+    return MonthReport(month, [t for t in (dtbb, req, obl) if t.rows], charts)
+
+
+def _series(r: StoredResult, cur: str, month: Month, holdings: list, money: Callable) -> ChartSeries:
+    mine = {h.date: h.amount for h in holdings if h.institution_id == r.institution_id
+            and h.currency == cur}
+    earlier = [d for d in mine if d < month.first]
+    current = mine[max(earlier)] if earlier else Decimal(0)
+    balances = []
+    for day in month.dates():
+        current = mine.get(day, current)  # the carry-forward rule of the averages
+        balances.append(current)
+    return ChartSeries(r.institution_id, cur, list(month.dates()), balances,
+                       money(r.exact["required"][cur], cur), money(r.exact["held"][cur], cur))
+
+
+def csv_text(table: ReportTable) -> str:
+    """The table as CSV: plain decimal amounts (no grouping), already rounded."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([c.key for c in table.columns])
+    for row in table.rows:
+        w.writerow(["" if row.get(c.key) is None else
+                    dec_str(row[c.key]) if isinstance(row[c.key], Decimal) else row[c.key]
+                    for c in table.columns])
+    return buf.getvalue()
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` then rename ``tmp`` to ``path``; a failure leaves no file behind."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ReportError(f"cannot write report {path}: {exc.strerror or exc}", path=str(path)) from None
+    return path
+
+
+def write_month_reports(storage: Storage, engine: Engine, month: Month, out_dir: Path, *,
+                        options: Mapping[str, Any] | None = None) -> list[Path]:
+    """Write every report of ``month`` under ``out_dir/YYYY-MM/``; return the files."""
+    from .report_chart import write_chart
+    from .report_xlsx import write_workbook
+
+    report = build_month_report(storage, engine, month)
+    folder, stem = Path(out_dir) / str(month), f"rrr_{month}"
+    written: list[tuple[Path, str]] = []
+    for table in report.tables:
+        text = csv_text(table)
+        path = folder / f"{stem}_{table.name.lower()}.csv"
+        written.append((write_atomic(path, lambda p: p.write_text(text, encoding="utf-8")),
+                        f"{table.name.lower()}_csv"))
+    if report.tables:
+        path = folder / f"{stem}.xlsx"
+        written.append((write_atomic(path, lambda p: write_workbook(report, engine, p)), "xlsx"))
+    for inst, series in sorted(report.charts.items()):
+        path = folder / f"{stem}_{inst}_holdings.png"
+        written.append((write_atomic(path, lambda p: write_chart(series, month, p)), "chart_png"))
+    for path, kind in written:
+        engine.hooks.report_written(dict(options or {}), path, kind, str(month))
+    return [p for p, _ in written]

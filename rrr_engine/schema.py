@@ -1,0 +1,215 @@
+"""The current storage schema: SQLAlchemy Core tables and the exact money column type.
+
+These definitions are what the code queries; :mod:`rrr_engine.migrations` is what creates
+and changes them in a database (its steps are frozen copies, and a test checks that the
+migrated database matches these tables). Every table is prefixed ``rrr_`` so the store can
+live inside a bank's own database. Keys are natural (institution, date, month, version), never
+sequences: a PostgreSQL sequence advances even in a rolled-back transaction, and ids that
+depend on how often a run was killed would break the byte-identical rerun guarantee.
+
+Results are immutable and versioned: a new evaluation of a period either matches the latest
+version (nothing is written) or becomes version n+1. Issue 4's maker-checker audit log and
+locked periods attach to ``(institution_id, maintenance_period, stage, result_version)``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from .money import dec_str
+
+__all__ = [
+    "DAILY_HOLDINGS",
+    "DAILY_TOTALS",
+    "FX_RATES",
+    "METADATA",
+    "RESTATEMENTS",
+    "RESULTS",
+    "RESULT_AVERAGES",
+    "RESULT_KEY",
+    "RESULT_LINES",
+    "RUNS",
+    "SNAPSHOT_DAYS",
+    "ExactDecimal",
+]
+
+
+class ExactDecimal(TypeDecorator):
+    """A ``Decimal`` stored without loss: NUMERIC on PostgreSQL, decimal text elsewhere.
+
+    SQLAlchemy's ``Numeric`` on SQLite passes values through a binary float, so SQLite (and
+    any backend without an exact NUMERIC driver) gets the plain decimal string instead.
+    Binding a float is refused: a float in a money path is a bug, not something to round.
+    """
+
+    impl = String(80)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(asdecimal=True))
+        return dialect.type_descriptor(String(80))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise TypeError(f"exact decimal column given {value!r} ({type(value).__name__})")
+        return value if dialect.name == "postgresql" else dec_str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+METADATA = MetaData()
+
+_ID = String(64)
+_MONTH = String(7)  # YYYY-MM
+_SHA = String(64)
+_STAMP = DateTime(timezone=True)
+
+RUNS = Table(
+    "rrr_runs", METADATA,
+    Column("run_id", String(36), primary_key=True),
+    Column("command", Text, nullable=False),
+    Column("started_at", _STAMP, nullable=False),
+    Column("finished_at", _STAMP),
+    Column("outcome", String(16)),  # NULL while running or when the process was killed
+    Column("exit_code", Integer),
+    Column("error_message", Text),
+    Column("engine_version", String(32), nullable=False),
+    Column("ruleset_id", _ID, nullable=False),
+    Column("ruleset_label", String(64), nullable=False),
+    Column("ruleset_sha256", _SHA, nullable=False),
+    Column("sources_json", Text, nullable=False),
+    Column("date_from", Date),
+    Column("date_to", Date),
+    Column("input_fingerprint", _SHA),
+    Column("summary_json", Text),
+)
+
+SNAPSHOT_DAYS = Table(
+    "rrr_snapshot_days", METADATA,
+    Column("business_date", Date, primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("balance_rows", Integer, nullable=False),
+    Column("fx_rows", Integer, nullable=False),
+    Column("holding_rows", Integer, nullable=False),
+    Column("has_holdings", Boolean, nullable=False),
+    Column("input_fingerprint", _SHA, nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("created_at", _STAMP, nullable=False),
+)
+
+DAILY_TOTALS = Table(
+    "rrr_daily_totals", METADATA,
+    Column("institution_id", _ID, primary_key=True),
+    Column("business_date", Date, primary_key=True),
+    Column("category", _ID, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("amount", ExactDecimal, nullable=False),
+    Index("ix_rrr_daily_totals_date", "business_date"),
+)
+
+FX_RATES = Table(
+    "rrr_fx_rates", METADATA,
+    Column("business_date", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("vnd_per_unit", ExactDecimal, nullable=False),
+)
+
+DAILY_HOLDINGS = Table(
+    "rrr_daily_holdings", METADATA,
+    Column("institution_id", _ID, primary_key=True),
+    Column("business_date", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("amount", ExactDecimal, nullable=False),
+    Index("ix_rrr_daily_holdings_date", "business_date"),
+)
+
+RESTATEMENTS = Table(
+    "rrr_restatements", METADATA,
+    Column("business_date", Date, primary_key=True),
+    Column("revision", Integer, primary_key=True),  # the revision that was replaced
+    Column("previous_fingerprint", _SHA, nullable=False),
+    Column("previous_rows_json", Text, nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("created_at", _STAMP, nullable=False),
+)
+
+RESULT_KEY = ("institution_id", "maintenance_period", "stage", "result_version")
+
+RESULTS = Table(
+    "rrr_results", METADATA,
+    Column("institution_id", _ID, primary_key=True),
+    Column("maintenance_period", _MONTH, primary_key=True),
+    Column("stage", String(16), primary_key=True),  # requirement | close
+    Column("result_version", Integer, primary_key=True),
+    Column("computation_period", _MONTH, nullable=False),
+    Column("as_of", Date, nullable=False),  # the business date whose run stored it
+    Column("status", String(16), nullable=False),
+    Column("has_shortfall", Boolean, nullable=False),
+    Column("ruleset_id", _ID, nullable=False),
+    Column("ruleset_version", _MONTH, nullable=False),
+    Column("ruleset_sha256", _SHA, nullable=False),
+    Column("institution_fingerprint", _SHA, nullable=False),  # the institution record used
+    Column("input_fingerprint", _SHA, nullable=False),
+    Column("content_sha256", _SHA, nullable=False),
+    Column("result_json", Text, nullable=False),  # the contract JSON, rounded for presentation
+    Column("exact_json", Text, nullable=False),  # the same figures unrounded
+    Column("run_id", String(36), nullable=False),
+    Column("created_at", _STAMP, nullable=False),
+    Index("ix_rrr_results_as_of", "as_of"),
+)
+
+
+def _child_key() -> list[Column]:
+    return [Column("institution_id", _ID, primary_key=True),
+            Column("maintenance_period", _MONTH, primary_key=True),
+            Column("stage", String(16), primary_key=True),
+            Column("result_version", Integer, primary_key=True)]
+
+
+RESULT_LINES = Table(
+    "rrr_result_lines", METADATA, *_child_key(),
+    Column("line_no", Integer, primary_key=True),
+    Column("category", _ID, nullable=False),
+    Column("reserve_currency", String(3), nullable=False),
+    Column("average_base", ExactDecimal),
+    Column("ratio", ExactDecimal, nullable=False),
+    Column("class_ratio", ExactDecimal, nullable=False),
+    Column("required", ExactDecimal, nullable=False),
+    Column("rule", _ID, nullable=False),
+    Column("reductions_json", Text, nullable=False),
+    Column("citations_json", Text, nullable=False),
+    ForeignKeyConstraint(list(RESULT_KEY), [f"rrr_results.{c}" for c in RESULT_KEY]),
+)
+
+# DTBB001 figures: the computation month's average per category and deposit currency.
+RESULT_AVERAGES = Table(
+    "rrr_result_averages", METADATA, *_child_key(),
+    Column("category", _ID, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("average_balance", ExactDecimal, nullable=False),
+    ForeignKeyConstraint(list(RESULT_KEY), [f"rrr_results.{c}" for c in RESULT_KEY]),
+)

@@ -1,0 +1,167 @@
+"""Stored daily snapshots: one business date's category totals, FX rates and holdings.
+
+A :class:`DaySnapshot` is what the source hooks returned for one date, validated and put in
+canonical order; its fingerprint compares amounts by value (``1.50`` equals ``1.5``), so
+re-sending the same figures is recognised as unchanged. The functions here read and write
+snapshots on a connection inside the caller's transaction, and read them back as the
+engine's own records (:class:`~rrr_engine.models.BalanceRow` and friends) for evaluation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select
+
+from . import schema
+from .canonical import canonical_json, fingerprint
+from .models import BalanceRow, FxRate, HoldingRow
+from .money import dec_str
+
+__all__ = [
+    "DaySnapshot",
+    "StoredDay",
+    "delete_day",
+    "processed_days",
+    "read_balances",
+    "read_day",
+    "read_fx_rates",
+    "read_holdings",
+    "write_day",
+]
+
+
+def _value(amount: Decimal) -> str:
+    """Exact value text without trailing fractional zeros (no context rounding involved)."""
+    text = dec_str(amount)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+@dataclass(frozen=True)
+class DaySnapshot:
+    """One business date as the source gave it; ``holdings`` is None without a holdings source."""
+
+    day: dt.date
+    balances: tuple[BalanceRow, ...]
+    fx_rates: tuple[FxRate, ...]
+    holdings: tuple[HoldingRow, ...] | None
+
+    @classmethod
+    def of(cls, day: dt.date, balances: Iterable[BalanceRow], fx_rates: Iterable[FxRate],
+           holdings: Iterable[HoldingRow] | None) -> DaySnapshot:
+        return cls(day,
+                   tuple(sorted(balances, key=lambda r: (r.institution_id, r.category, r.currency))),
+                   tuple(sorted(fx_rates, key=lambda r: r.currency)),
+                   None if holdings is None else tuple(
+                       sorted(holdings, key=lambda r: (r.institution_id, r.currency))))
+
+    def canonical(self) -> dict[str, Any]:
+        """Value-level content, for fingerprints and the restatement log."""
+        return {
+            "date": self.day.isoformat(),
+            "balances": [[r.institution_id, r.category, r.currency, _value(r.amount)]
+                         for r in self.balances],
+            "fx_rates": [[r.currency, _value(r.vnd_per_unit)] for r in self.fx_rates],
+            "holdings": None if self.holdings is None else [
+                [r.institution_id, r.currency, _value(r.amount)] for r in self.holdings],
+        }
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.canonical())
+
+
+@dataclass(frozen=True)
+class StoredDay:
+    snapshot: DaySnapshot
+    revision: int
+    fingerprint: str
+
+
+def read_day(conn: Connection, day: dt.date) -> StoredDay | None:
+    """The stored snapshot of ``day``, or None when the date was never processed."""
+    meta = conn.execute(select(schema.SNAPSHOT_DAYS).where(
+        schema.SNAPSHOT_DAYS.c.business_date == day)).first()
+    if meta is None:
+        return None
+    holdings = read_holdings(conn, day, day) if meta.has_holdings else None
+    snap = DaySnapshot.of(day, read_balances(conn, day, day), read_fx_rates(conn, day, day), holdings)
+    return StoredDay(snap, meta.revision, meta.input_fingerprint)
+
+
+def write_day(conn: Connection, snap: DaySnapshot, *, revision: int, run_id: str,
+              now: dt.datetime, tick: Callable[[int], None] = lambda n: None) -> None:
+    """Insert a snapshot (the date must hold none); ``tick(n)`` after each batch of n rows."""
+    day = snap.day
+    if snap.balances:
+        conn.execute(schema.DAILY_TOTALS.insert(), [
+            {"institution_id": r.institution_id, "business_date": day, "category": r.category,
+             "currency": r.currency, "amount": r.amount} for r in snap.balances])
+        tick(len(snap.balances))
+    if snap.fx_rates:
+        conn.execute(schema.FX_RATES.insert(), [
+            {"business_date": day, "currency": r.currency, "vnd_per_unit": r.vnd_per_unit}
+            for r in snap.fx_rates])
+        tick(len(snap.fx_rates))
+    if snap.holdings:
+        conn.execute(schema.DAILY_HOLDINGS.insert(), [
+            {"institution_id": r.institution_id, "business_date": day, "currency": r.currency,
+             "amount": r.amount} for r in snap.holdings])
+        tick(len(snap.holdings))
+    conn.execute(schema.SNAPSHOT_DAYS.insert().values(
+        business_date=day, revision=revision, balance_rows=len(snap.balances),
+        fx_rows=len(snap.fx_rates), holding_rows=len(snap.holdings or ()),
+        has_holdings=snap.holdings is not None, input_fingerprint=snap.fingerprint,
+        run_id=run_id, created_at=now))
+    tick(1)
+
+
+def delete_day(conn: Connection, stored: StoredDay, *, run_id: str, now: dt.datetime) -> None:
+    """Remove a date's snapshot for restatement, keeping the replaced figures in the log."""
+    day = stored.snapshot.day
+    conn.execute(schema.RESTATEMENTS.insert().values(
+        business_date=day, revision=stored.revision, previous_fingerprint=stored.fingerprint,
+        previous_rows_json=canonical_json(stored.snapshot.canonical()), run_id=run_id,
+        created_at=now))
+    for table in (schema.DAILY_TOTALS, schema.FX_RATES, schema.DAILY_HOLDINGS, schema.SNAPSHOT_DAYS):
+        conn.execute(delete(table).where(table.c.business_date == day))
+
+
+def processed_days(conn: Connection, start: dt.date, end: dt.date) -> dict[dt.date, bool]:
+    """Dates in ``[start, end]`` that have a snapshot, mapped to whether it has holdings."""
+    t = schema.SNAPSHOT_DAYS
+    rows = conn.execute(select(t.c.business_date, t.c.has_holdings).where(
+        t.c.business_date.between(start, end)))
+    return {r.business_date: bool(r.has_holdings) for r in rows}
+
+
+def count_days(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(schema.SNAPSHOT_DAYS)).scalar_one())
+
+
+def read_balances(conn: Connection, start: dt.date, end: dt.date) -> list[BalanceRow]:
+    t = schema.DAILY_TOTALS
+    rows = conn.execute(select(t).where(t.c.business_date.between(start, end)).order_by(
+        t.c.business_date, t.c.institution_id, t.c.category, t.c.currency))
+    return [BalanceRow(r.institution_id, r.business_date, r.category, r.currency, r.amount)
+            for r in rows]
+
+
+def read_fx_rates(conn: Connection, start: dt.date, end: dt.date) -> list[FxRate]:
+    t = schema.FX_RATES
+    rows = conn.execute(select(t).where(t.c.business_date.between(start, end)).order_by(
+        t.c.business_date, t.c.currency))
+    return [FxRate(r.business_date, r.currency, r.vnd_per_unit) for r in rows]
+
+
+def read_holdings(conn: Connection, start: dt.date, end: dt.date) -> list[HoldingRow]:
+    t = schema.DAILY_HOLDINGS
+    rows = conn.execute(select(t).where(t.c.business_date.between(start, end)).order_by(
+        t.c.business_date, t.c.institution_id, t.c.currency))
+    return [HoldingRow(r.institution_id, r.business_date, r.currency, r.amount) for r in rows]
