@@ -20,7 +20,16 @@ from pydantic import BaseModel
 from .money import dec_str
 from .periods import Month
 
-__all__ = ["canonical_json", "fingerprint"]
+__all__ = ["canonical_json", "fingerprint", "value_text"]
+
+
+def value_text(amount: Decimal) -> str:
+    """Exact text of a decimal's value: ``1.50`` and ``1.5`` both give ``1.5``, ``1E+3`` gives
+    ``1000``. Done on the text, so no context precision can round anything."""
+    text = dec_str(amount)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def _plain(value: Any) -> Any:

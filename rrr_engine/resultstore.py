@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from . import schema
-from .canonical import canonical_json, fingerprint
+from .canonical import canonical_json, fingerprint, value_text
 from .money import RoundingPolicy
 from .result import InstitutionResult
 
@@ -31,10 +31,11 @@ STAGES = ("requirement", "close")
 
 
 class _Unrounded(RoundingPolicy):
-    """The contract's shape with every amount exact, for storage and digests."""
+    """The contract's shape with every amount exact (trailing zeros dropped, so equal values
+    give equal text), for storage and the content digest."""
 
     def round(self, amount: Decimal, currency: str) -> Decimal:  # noqa: ARG002
-        return amount
+        return Decimal(value_text(amount))
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ def put_result(conn: Connection, result: InstitutionResult, *, stage: str,
     presented = result.to_dict(rounding)
     exact = result.to_dict(_Unrounded())
     avg_rows = sorted((cat, ccy, amount) for (cat, ccy), amount in averages.items())
-    content = fingerprint({"exact": exact, "averages": avg_rows})
+    content = fingerprint({"exact": exact,
+                           "averages": [(c, ccy, value_text(a)) for c, ccy, a in avg_rows]})
     inst, month = result.institution.id, str(result.maintenance_period)
     previous = latest(conn, inst, month, stage)
     if previous is not None and previous.content_sha256 == content:

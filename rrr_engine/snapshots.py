@@ -12,15 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, select
 
 from . import schema
-from .canonical import canonical_json, fingerprint
+from .canonical import canonical_json, fingerprint, value_text
 from .models import BalanceRow, FxRate, HoldingRow
-from .money import dec_str
 
 __all__ = [
     "DaySnapshot",
@@ -33,14 +31,6 @@ __all__ = [
     "read_holdings",
     "write_day",
 ]
-
-
-def _value(amount: Decimal) -> str:
-    """Exact value text without trailing fractional zeros (no context rounding involved)."""
-    text = dec_str(amount)
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 @dataclass(frozen=True)
@@ -65,11 +55,11 @@ class DaySnapshot:
         """Value-level content, for fingerprints and the restatement log."""
         return {
             "date": self.day.isoformat(),
-            "balances": [[r.institution_id, r.category, r.currency, _value(r.amount)]
+            "balances": [[r.institution_id, r.category, r.currency, value_text(r.amount)]
                          for r in self.balances],
-            "fx_rates": [[r.currency, _value(r.vnd_per_unit)] for r in self.fx_rates],
+            "fx_rates": [[r.currency, value_text(r.vnd_per_unit)] for r in self.fx_rates],
             "holdings": None if self.holdings is None else [
-                [r.institution_id, r.currency, _value(r.amount)] for r in self.holdings],
+                [r.institution_id, r.currency, value_text(r.amount)] for r in self.holdings],
         }
 
     @property
@@ -139,10 +129,6 @@ def processed_days(conn: Connection, start: dt.date, end: dt.date) -> dict[dt.da
     rows = conn.execute(select(t.c.business_date, t.c.has_holdings).where(
         t.c.business_date.between(start, end)))
     return {r.business_date: bool(r.has_holdings) for r in rows}
-
-
-def count_days(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(schema.SNAPSHOT_DAYS)).scalar_one())
 
 
 def read_balances(conn: Connection, start: dt.date, end: dt.date) -> list[BalanceRow]:

@@ -1,0 +1,151 @@
+"""Storage: migrations, exact decimals, immutable result versions - on SQLite and PostgreSQL."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, inspect, select, text
+
+from rrr_engine import schema
+from rrr_engine.engine import Engine
+from rrr_engine.errors import StorageError
+from rrr_engine.migrations import MIGRATIONS, Migration, current_version, migrate
+from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
+from rrr_engine.resultstore import latest, put_result, read_lines
+from rrr_engine.snapshots import DaySnapshot, read_balances, read_day, write_day
+from rrr_engine.storage import Storage
+
+from clirun import VN_PACK
+
+DAY = dt.date(2025, 9, 15)
+NOW = dt.datetime(2025, 9, 16, 1, 0, tzinfo=dt.timezone.utc)
+# more digits than a binary double holds, a long fraction, exponent notation, a tiny value
+AWKWARD = [D("12345678901234567890.123456789"), D("0.1"), D("1E+3"), D("0.000000000000000001")]
+
+
+@pytest.fixture
+def store(db_url):
+    with Storage.open(db_url) as s:
+        yield s
+
+
+def test_migrated_database_matches_the_current_schema(store):
+    with store.transaction() as conn:
+        insp = inspect(conn)
+        for table in schema.METADATA.sorted_tables:
+            have = {c["name"] for c in insp.get_columns(table.name)}
+            assert have == {c.name for c in table.columns}, table.name
+            pk = insp.get_pk_constraint(table.name)["constrained_columns"]
+            assert set(pk) == {c.name for c in table.primary_key.columns}, table.name
+        assert current_version(conn) == len(MIGRATIONS)
+
+
+def test_reopening_applies_nothing_twice(db_url):
+    Storage.open(db_url).close()
+    with Storage.open(db_url) as s, s.transaction() as conn:
+        versions = conn.execute(text("SELECT version FROM rrr_schema_version")).scalars().all()
+    assert versions == [m.version for m in MIGRATIONS]
+
+
+def test_a_newer_database_is_refused(db_url):
+    with Storage.open(db_url) as s, s.transaction() as conn:
+        conn.execute(text("INSERT INTO rrr_schema_version (version, description, applied_at) "
+                          "VALUES (99, 'from the future', CURRENT_TIMESTAMP)"))
+    with pytest.raises(StorageError, match="version 99, newer than this rrr-engine"):
+        Storage.open(db_url)
+
+
+def test_a_failing_migration_leaves_the_previous_version_intact(db_url):
+    Storage.open(db_url).close()
+
+    def half_done(conn):
+        Table("rrr_half", MetaData(), Column("x", Integer)).create(conn)
+        raise StorageError("step 2 failed on purpose")
+
+    steps = (*MIGRATIONS, Migration(len(MIGRATIONS) + 1, "breaks", half_done))
+    with Storage.open(db_url) as s:
+        with pytest.raises(StorageError, match="on purpose"):
+            with s.transaction() as conn:
+                migrate(conn, steps)
+        with s.transaction() as conn:
+            assert current_version(conn) == len(MIGRATIONS)
+            assert not inspect(conn).has_table("rrr_half")
+
+
+def test_snapshot_amounts_round_trip_exactly(store):
+    rows = [BalanceRow("B", DAY, "vnd_short", "VND", a) for a in AWKWARD[:1]] + [
+        BalanceRow("B", DAY, "fx_short", ccy, a) for ccy, a in zip(("USD", "EUR", "JPY"), AWKWARD[1:])]
+    snap = DaySnapshot.of(DAY, rows, [FxRate(DAY, "USD", D("26000.123456789012345678901"))],
+                          [HoldingRow("B", DAY, "VND", D("1800000000000.5"))])
+    with store.transaction() as conn:
+        write_day(conn, snap, revision=1, run_id="r", now=NOW)
+    with store.transaction() as conn:
+        back = read_day(conn, DAY)
+        amounts = {(r.category, r.currency): r.amount for r in read_balances(conn, DAY, DAY)}
+    assert back.snapshot == snap
+    assert back.fingerprint == snap.fingerprint
+    assert amounts[("vnd_short", "VND")] == D("12345678901234567890.123456789")
+    assert str(amounts[("vnd_short", "VND")]) == "12345678901234567890.123456789"
+    assert amounts[("fx_short", "EUR")] == D(1000)
+    assert amounts[("fx_short", "JPY")] == D("0.000000000000000001")
+    assert back.snapshot.fx_rates[0].vnd_per_unit == D("26000.123456789012345678901")
+
+
+def test_same_value_with_other_trailing_zeros_is_the_same_snapshot():
+    a = DaySnapshot.of(DAY, [BalanceRow("B", DAY, "vnd_short", "VND", D("1.50"))], [], None)
+    b = DaySnapshot.of(DAY, [BalanceRow("B", DAY, "vnd_short", "VND", D("1.5"))], [], None)
+    c = DaySnapshot.of(DAY, [BalanceRow("B", DAY, "vnd_short", "VND", D("1.51"))], [], None)
+    assert a.fingerprint == b.fingerprint != c.fingerprint
+
+
+def test_a_float_amount_is_refused_not_stored(store):
+    with pytest.raises(StorageError, match="exact decimal column given 0.1"):
+        with store.transaction() as conn:
+            conn.execute(schema.DAILY_TOTALS.insert().values(
+                institution_id="B", business_date=DAY, category="vnd_short", currency="VND",
+                amount=0.1))
+    with store.transaction() as conn:
+        assert conn.execute(select(schema.DAILY_TOTALS)).first() is None
+
+
+def _result(engine, vnd_short: str):
+    inst = Institution(id="B", name="Bank", **{"class": "other_ci"})
+    sep = [BalanceRow("B", d, "vnd_short", "VND", D(vnd_short))
+           for d in (dt.date(2025, 9, 1) + dt.timedelta(days=n) for n in range(30))]
+    return engine.evaluate("2025-10", institutions=[inst], balances=sep)[0]
+
+
+def test_results_are_versioned_and_never_rewritten(store):
+    engine = Engine(VN_PACK)
+    kw = dict(stage="requirement", rounding=engine.pack.header.rounding, averages={},
+              input_fingerprint="i" * 64, institution_fingerprint="f" * 64, run_id="r", now=NOW)
+    with store.transaction() as conn:
+        assert put_result(conn, _result(engine, "1000000.7"), as_of=DAY, **kw) == 1
+        assert put_result(conn, _result(engine, "1000000.7"), as_of=DAY, **kw) is None
+        assert put_result(conn, _result(engine, "1000000.70"), as_of=DAY, **kw) is None
+        assert put_result(conn, _result(engine, "2000000"), as_of=DAY + dt.timedelta(1), **kw) == 2
+    with store.transaction() as conn:
+        rows = conn.execute(select(schema.RESULTS.c.result_version, schema.RESULTS.c.as_of)
+                            .order_by(schema.RESULTS.c.result_version)).all()
+        v2 = latest(conn, "B", "2025-10", "requirement")
+        lines = {ln["category"]: ln for ln in read_lines(conn, v2)}
+    assert [tuple(r) for r in rows] == [(1, DAY), (2, DAY + dt.timedelta(1))]
+    assert v2.result_version == 2
+    # 3% of 2,000,000 exactly; the stored line keeps its rule and citation
+    assert lines["vnd_short"]["required"] == D("60000")
+    assert lines["vnd_short"]["rule"] == "d1158-2977-2025"
+    assert lines["vnd_short"]["citations"] == ["Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1"]
+    # the exact figures are stored beside the rounded contract JSON
+    assert v2.exact["lines"][0]["average_base"] == "2000000"
+
+
+def test_an_unusable_url_is_one_storage_error():
+    with pytest.raises(StorageError, match="cannot use database URL nosuch://"):
+        Storage.open("nosuch://somewhere/db")
+
+
+def test_an_unreachable_server_is_one_storage_error_without_the_password():
+    with pytest.raises(StorageError) as err:
+        Storage.open("postgresql+psycopg2://u:secret@127.0.0.1:1/none")
+    assert "secret" not in str(err.value) and "\n" not in str(err.value)
+    assert "127.0.0.1:1" in str(err.value)
