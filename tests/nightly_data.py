@@ -70,7 +70,9 @@ def dates(start: dt.date, end: dt.date) -> list[dt.date]:
 
 
 def write_feed(folder: Path, start: dt.date, end: dt.date, *, override: dict | None = None) -> dict:
-    """Write the four files; ``override`` maps (key, date) -> amount to change one figure."""
+    """Write the four files; ``override`` maps (key, date) -> amount to change one figure,
+    key being a balance key (institution, category, currency) or a holdings key
+    (institution, currency)."""
     override = override or {}
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "institutions.yaml").write_text(INSTITUTIONS_YAML)
@@ -87,7 +89,7 @@ def write_feed(folder: Path, start: dt.date, end: dt.date, *, override: dict | N
             fx.append(f"{day},{ccy},{fx_rate(ccy, day)}")
         for inst in ("BANK1", "BANK2", "BANK3"):
             for ccy in ("VND", "USD"):
-                h = holding(inst, ccy, day)
+                h = override.get(((inst, ccy), day), holding(inst, ccy, day))
                 if h is not None:
                     hold.append(f"{inst},{day},{ccy},{h}")
     for name, lines in (("balances.csv", bal), ("fx.csv", fx), ("holdings.csv", hold)):
@@ -125,8 +127,10 @@ RATIOS = {  # Decision 1158 as amended: (class) -> category -> ratio, from the d
 CLASSES = {"BANK1": "other_ci", "BANK2": "agribank", "BANK3": "people_credit_fund"}
 
 
-def expected_required(inst: str, year: int, month: int) -> dict[str, Fraction]:
+def expected_required(inst: str, year: int, month: int, override: dict | None = None
+                      ) -> dict[str, Fraction]:
     """Requirement for maintenance month (year, month) from the previous month's averages."""
+    override = override or {}
     cy, cm = (year, month - 1) if month > 1 else (year - 1, 12)
     last = month_days(cy, cm)[-1]
     usd = Fraction(carried(lambda d: fx_rate("USD", d), last))
@@ -136,7 +140,7 @@ def expected_required(inst: str, year: int, month: int) -> dict[str, Fraction]:
     for (i, cat, ccy), _ in BALANCE_BASES.items():
         if i != inst:
             continue
-        avg = average(lambda d, k=(i, cat, ccy): balance(k, d), cy, cm)
+        avg = average(lambda d, k=(i, cat, ccy): override.get((k, d), balance(k, d)), cy, cm)
         if ccy != "VND" and ccy != "USD":
             avg = avg * Fraction(carried(lambda d, c=ccy: fx_rate(c, d), last)) / usd
         ratio = Fraction(D(RATIOS[CLASSES[inst]][cat]))
@@ -144,8 +148,10 @@ def expected_required(inst: str, year: int, month: int) -> dict[str, Fraction]:
     return out
 
 
-def expected_held(inst: str, ccy: str, year: int, month: int) -> Fraction:
-    return average(lambda d: holding(inst, ccy, d) or 0, year, month)
+def expected_held(inst: str, ccy: str, year: int, month: int, override: dict | None = None
+                  ) -> Fraction:
+    override = override or {}
+    return average(lambda d: override.get(((inst, ccy), d), holding(inst, ccy, d)) or 0, year, month)
 
 
 def presented(value: Fraction, places: int) -> D:
@@ -155,3 +161,18 @@ def presented(value: Fraction, places: int) -> D:
     if scaled - whole >= Fraction(1, 2):
         whole += 1
     return D(whole).scaleb(-places)
+
+
+def module_db_url(request, tmp_path_factory) -> str:
+    """A database for a module-scoped fixture parametrized over ``sqlite``/``postgresql``
+    (the ``db_url`` fixture of conftest is per test; a backfill shared by several tests
+    needs one that lives for the module)."""
+    import pgcluster
+
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'rrr.sqlite'}"
+    server = request.getfixturevalue("postgres_url")
+    name = pgcluster.unique_db_name(request.module.__name__.rsplit(".", 1)[-1])
+    url = pgcluster.create_database(server, name)
+    request.addfinalizer(lambda: pgcluster.drop_database(server, name))
+    return url
