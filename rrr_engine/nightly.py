@@ -57,10 +57,8 @@ class KillSwitch:
         return cls(int(raw))
 
     def tick(self, rows: int) -> None:
-        if self.after is None:
-            return
-        self.count += rows
-        if self.count >= self.after:
+        self.count += rows  # counted even when disarmed: the run manifest reports it
+        if self.after is not None and self.count >= self.after:
             os._exit(137)  # like SIGKILL: no rollback, no cleanup, no flush
 
 
@@ -79,6 +77,7 @@ class NightlySummary:
     days: list[DayOutcome] = field(default_factory=list)
     shortfalls: list[StoredResult] = field(default_factory=list)
     reports: list[Path] = field(default_factory=list)
+    rows_written: int = 0
 
     @property
     def input_fingerprint(self) -> str:
@@ -89,6 +88,7 @@ class NightlySummary:
         return {"dates": len(self.days), "new": count("new"), "unchanged": count("unchanged"),
                 "restated": count("restated"),
                 "results_written": sum(len(s.written) for d in self.days for s in d.stages),
+                "rows_written": self.rows_written,
                 "shortfalls": [list(r.key) for r in self.shortfalls],
                 "reports": [str(p) for p in self.reports]}
 
@@ -131,6 +131,7 @@ class NightlyJob:
                 on_day(outcome)
             summary.shortfalls = self.shortfalls(dates)
         except BaseException as exc:
+            summary.rows_written = self.kill.count
             done = summary.days[-1].day if summary.days else None
             if isinstance(exc, RrrError):
                 # one line for the officer: which date failed and what is already safe
@@ -142,6 +143,7 @@ class NightlyJob:
                                     input_fingerprint=summary.input_fingerprint,
                                     summary=summary.as_dict())
             raise
+        summary.rows_written = self.kill.count
         self.storage.finish_run(run_id, outcome="shortfall" if summary.shortfalls else "ok",
                                 exit_code=3 if summary.shortfalls else 0,
                                 input_fingerprint=summary.input_fingerprint,

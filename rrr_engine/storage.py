@@ -172,7 +172,7 @@ class Storage:
                 order = [c for c in table.primary_key.columns]
                 for row in conn.execute(select(*cols).order_by(*order)):
                     out.append(f"{table.name} {canonical_json(dict(row._mapping))}")
-        return "\n".join(out) + "\n"
+        return "".join(f"{line}\n" for line in out)
 
 
 def _now() -> dt.datetime:
