@@ -180,9 +180,15 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(tmp)
         os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ReportError(f"cannot write report {path}: {exc.strerror or exc}", path=str(path)) from None
+    except BaseException as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass  # the folder itself is unusable: there is no temporary file to remove
+        if isinstance(exc, OSError):
+            raise ReportError(f"cannot write report {path}: {exc.strerror or exc}",
+                              path=str(path)) from None
+        raise
     return path
 
 
