@@ -9,12 +9,14 @@ once, since a ruleset holds at most 1,024 live contexts.
 
 Facts carry no money: only the class, the category, status flags and attributes scaled to
 integers, because durable_rules speaks JSON and compares floats inexactly. Decisions depend on
-nothing else, so identical inputs are decided once and the answer is reused.
+nothing else, so identical inputs are decided once and the answer is reused. A version is a
+month (monthly packs) or a day (calendar packs); the kernel only uses it as a key.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,10 +28,14 @@ from .rules_model import When
 from .rulesets import RulePack
 from .periods import Month
 
-__all__ = ["Decision", "Kernel", "SCALE"]
+__all__ = ["Decision", "Kernel", "SCALE", "Version"]
+
+Version = Month | dt.date
 
 # Attributes are shares (0..1) compared at a millionth; finer bounds are refused at compile.
 SCALE = Decimal(1_000_000)
+# A catch-all rule added to every ruleset so that no fact goes unmatched (see _ruleset).
+_SEEN = "kernel|seen"
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class Decision:
     ratios: tuple[str, ...]
     exemptions: tuple[str, ...]
     reductions: tuple[str, ...]
+    allowances: tuple[str, ...] = ()
 
 
 def _scaled(value: Decimal, where: str) -> int:
@@ -73,7 +80,7 @@ def compile_when(when: When, *, where: str) -> list[dict[str, Any]]:
     return terms
 
 
-def compile_version(pack: RulePack, version: Month) -> dict[str, Any]:
+def compile_version(pack: RulePack, version: Version) -> dict[str, Any]:
     """The ruleset (name → rules) for the rules in force at ``version``, as JSON data."""
     rules: dict[str, Any] = {}
     in_force = pack.in_force(version)
@@ -94,6 +101,8 @@ def compile_version(pack: RulePack, version: Month) -> dict[str, Any]:
         add(f"exemption|{rule.id}", compile_when(rule.when, where=rule.id))
     for rule in in_force["reductions"]:
         add(f"reduction|{rule.id}", compile_when(rule.when, where=rule.id))
+    for rule in in_force["allowances"]:
+        add(f"allowance|{rule.id}", compile_when(rule.when, where=rule.id))
     return rules
 
 
@@ -117,22 +126,25 @@ class Kernel:
         self.reuse_decisions = reuse_decisions
         self._fired: list[str] = []
         self._host = _Host(self._fired)
-        self._names: dict[Month, str] = {}
+        self._names: dict[Version, str] = {}
         self._cache: dict[tuple[Any, ...], Decision] = {}
         self._sids = itertools.count()
         self.facts_asserted = 0
 
-    def _ruleset(self, version: Month) -> str:
+    def _ruleset(self, version: Version) -> str:
         if version not in self._names:
             name = f"{self.pack.id}@{version}#{self.pack.sha256[:12]}"
             rules = compile_version(self.pack, version)
             if rules:
+                # Every fact must match some rule: durable_rules 2.0.28 crashes the process
+                # (segfault) on delete_state after an unmatched first fact of a fresh ruleset.
+                rules = {**rules, _SEEN: {"all": [{"m": {"$ex": {"cat": 1}}}], "run": _SEEN}}
                 # durable mutates what it is given: hand it a copy (measured, see notes)
                 self._host.set_rulesets(copy.deepcopy({name: rules}))
             self._names[version] = name if rules else ""
         return self._names[version]
 
-    def decide(self, version: Month, cls: str, category: str, statuses: frozenset[str],
+    def decide(self, version: Version, cls: str, category: str, statuses: frozenset[str],
                attributes: dict[str, Decimal]) -> Decision:
         """Rules that fire for one fact of ``version``; reused for identical inputs."""
         key = (version, cls, category, statuses, tuple(sorted(attributes.items())))
@@ -143,7 +155,7 @@ class Kernel:
             self._cache[key] = decision
         return decision
 
-    def _evaluate(self, version: Month, cls: str, category: str, statuses: frozenset[str],
+    def _evaluate(self, version: Version, cls: str, category: str, statuses: frozenset[str],
                   attributes: dict[str, Decimal]) -> Decision:
         name = self._ruleset(version)
         self._fired.clear()
@@ -161,4 +173,4 @@ class Kernel:
             self.facts_asserted += 1
         fired = sorted(self._fired)
         pick = lambda kind: tuple(f.split("|", 1)[1] for f in fired if f.startswith(kind + "|"))  # noqa: E731
-        return Decision(pick("ratio"), pick("exemption"), pick("reduction"))
+        return Decision(pick("ratio"), pick("exemption"), pick("reduction"), pick("allowance"))
