@@ -1,4 +1,4 @@
-"""``rrr evaluate``: one maintenance month from files, as JSON or a table."""
+"""``rrr evaluate``: one maintenance period from files, as JSON or a table."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ __all__ = ["register", "render_table"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="evaluate one maintenance month from files",
-                       description="Evaluate required reserves for one maintenance month.")
+    p = sub.add_parser("evaluate", help="evaluate one maintenance period from files",
+                       description="Evaluate required reserves for one maintenance period.")
     p.add_argument("--rules", required=True, help="rule pack directory, e.g. rulesets/vn-sbv")
     p.add_argument("--institutions", required=True, help="institutions YAML or JSON")
     p.add_argument("--balances", required=True, help="balances CSV")
     p.add_argument("--fx-rates", help="FX rates CSV (date,currency,vnd_per_unit)")
     p.add_argument("--holdings", help="central-bank holdings CSV")
-    p.add_argument("--period", required=True, help="maintenance month YYYY-MM")
+    p.add_argument("--period", required=True,
+                   help="maintenance period: YYYY-MM for a monthly pack (vn-sbv), or a period "
+                        "id from the pack's periods: list for a calendar pack (e.g. 2024-03-13)")
     p.add_argument("--format", choices=("json", "table"), default="json")
     p.set_defaults(func=run)
 
@@ -54,6 +56,11 @@ def render_table(results: list[dict[str, Any]]) -> str:
         out.append(f"{r['institution_id']} {r['institution_name']} ({r['institution_class']})  "
                    f"maintenance {r['maintenance_period']}  computation {r['computation_period']}  "
                    f"rules {r['ruleset']['id']} {r['ruleset']['version']}")
+        if r.get("period_dates"):
+            d = r["period_dates"]
+            out.append(f"  maintenance {d['maintenance_start']}..{d['maintenance_end']}  "
+                       f"computation {d['computation_start']}..{d['computation_end']}  "
+                       f"base {d['base']}")
         if r["status"] == "exempt":
             e = r["exemption"]
             out.append(f"  EXEMPT under {e['rule']} ({e['citation']}) from {e['from'] or 'the start'}"
@@ -65,6 +72,13 @@ def render_table(results: list[dict[str, Any]]) -> str:
                 out.append(f"  {ln['category']:<16}{ln['reserve_currency']:<5}"
                            f"{_group_digits(ln['average_base']):>26}{ln['ratio']:>9}"
                            f"{_group_digits(ln['required']):>24}  {rule}")
+                for t in ln.get("tranches") or ():
+                    band = f"{_group_digits(t['from'])}..{_group_digits(t['upto']) if t['upto'] else ''}"
+                    out.append(f"  {'':<21}{_group_digits(t['base']):>26}{t['ratio']:>9}"
+                               f"{_group_digits(t['required']):>24}  band {band}")
+            for a in r.get("allowances") or ():
+                out.append(f"  allowance {a['rule']}: {a['currency']} -{_group_digits(a['deducted'])}"
+                           f" of {_group_digits(a['amount'])} ({a['citation']})")
             for key in ("required", "held", "excess", "shortfall", "interest"):
                 if r.get(key):
                     figures = "  ".join(f"{ccy} {_group_digits(v)}" for ccy, v in r[key].items())
