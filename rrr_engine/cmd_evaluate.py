@@ -66,15 +66,16 @@ def render_table(results: list[dict[str, Any]]) -> str:
             out.append(f"  EXEMPT under {e['rule']} ({e['citation']}) from {e['from'] or 'the start'}"
                        f" to {e['to'] or 'further notice'}")
         else:
-            out.append(f"  {'category':<16}{'ccy':<5}{'average base':>26}{'ratio':>9}{'required':>24}  rule")
+            w = max([16] + [len(ln["category"]) + 2 for ln in r["lines"]])
+            out.append(f"  {'category':<{w}}{'ccy':<5}{'average base':>26}{'ratio':>9}{'required':>24}  rule")
             for ln in r["lines"]:
                 rule = ln["rule"] + (f" + {', '.join(ln['reductions'])}" if ln["reductions"] else "")
-                out.append(f"  {ln['category']:<16}{ln['reserve_currency']:<5}"
+                out.append(f"  {ln['category']:<{w}}{ln['reserve_currency']:<5}"
                            f"{_group_digits(ln['average_base']):>26}{ln['ratio']:>9}"
                            f"{_group_digits(ln['required']):>24}  {rule}")
                 for t in ln.get("tranches") or ():
                     band = f"{_group_digits(t['from'])}..{_group_digits(t['upto']) if t['upto'] else ''}"
-                    out.append(f"  {'':<21}{_group_digits(t['base']):>26}{t['ratio']:>9}"
+                    out.append(f"  {'':<{w + 5}}{_group_digits(t['base']):>26}{t['ratio']:>9}"
                                f"{_group_digits(t['required']):>24}  band {band}")
             for a in r.get("allowances") or ():
                 out.append(f"  allowance {a['rule']}: {a['currency']} -{_group_digits(a['deducted'])}"
