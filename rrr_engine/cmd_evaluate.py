@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from decimal import Decimal
 from typing import Any
 
 from .engine import Engine
@@ -40,6 +41,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _short_ratio(text: str) -> str:
+    """A long effective ratio (a tiered line's required ÷ base) shortened for the table."""
+    return text if len(text) <= 8 else f"~{Decimal(text):.5f}"
+
+
 def _group_digits(text: str | None) -> str:
     if text is None:
         return "-"
@@ -71,7 +77,7 @@ def render_table(results: list[dict[str, Any]]) -> str:
             for ln in r["lines"]:
                 rule = ln["rule"] + (f" + {', '.join(ln['reductions'])}" if ln["reductions"] else "")
                 out.append(f"  {ln['category']:<{w}}{ln['reserve_currency']:<5}"
-                           f"{_group_digits(ln['average_base']):>26}{ln['ratio']:>9}"
+                           f"{_group_digits(ln['average_base']):>26}{_short_ratio(ln['ratio']):>9}"
                            f"{_group_digits(ln['required']):>24}  {rule}")
                 for t in ln.get("tranches") or ():
                     band = f"{_group_digits(t['from'])}..{_group_digits(t['upto']) if t['upto'] else ''}"
