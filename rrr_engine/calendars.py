@@ -18,7 +18,7 @@ gives that key. Status timing ("the period after the decision") goes through
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -59,7 +59,7 @@ class ComputationRule(_Strict):
             raise ValueError("end_days_before_start and length_days go together")
         return self
 
-    def derive(self, entry_id: str, start: dt.date) -> DatedPeriod:
+    def derive(self, start: dt.date) -> DatedPeriod:
         if self.months_before_start is not None:
             month = Month.of(start) - self.months_before_start
             return DatedPeriod(str(month), month.first, month.last)
@@ -231,7 +231,7 @@ def build_periods(doc: SourceDoc | None, data: Any, *, pack: str,
         lag = section.computation_lag_months
         return MonthlyPeriods(default_lag if lag is None else lag, section.base)
 
-    def fail(index: int, key: str, problem: str) -> None:
+    def fail(index: int, key: str, problem: str) -> NoReturn:
         path = ("periods", "maintenance", index, key)
         raise RuleFileError(problem, file=doc.file, line=doc.line_of(path),
                             field=".".join(map(str, path)))
@@ -253,7 +253,7 @@ def build_periods(doc: SourceDoc | None, data: Any, *, pack: str,
             computation = DatedPeriod(str(entry.reference_date), entry.reference_date,
                                       entry.reference_date)
         elif section.computation is not None:
-            computation = section.computation.derive(period.id, period.first)
+            computation = section.computation.derive(period.first)
         else:
             fail(index, "computation", "no computation period: give computation or "
                  "reference_date here, or a computation rule for the whole calendar")

@@ -172,6 +172,18 @@ def test_unknown_period_id_on_the_command_line_exits_2_with_one_line(capsys, tmp
                    "2020-12-31)\n")
 
 
+def test_effective_bounds_are_months_or_days():
+    from rrr_engine.periods import Month
+    from rrr_engine.rules_model import Effective
+    by_month = Effective.model_validate({"from": "2024-01", "to": "2024-02"})
+    assert not by_month.by_day and by_month.covers(Month(2024, 2)) and not by_month.covers(Month(2024, 3))
+    # in a calendar pack a month bound means its first or last day
+    assert by_month.covers(dt.date(2024, 2, 29)) and not by_month.covers(dt.date(2024, 3, 1))
+    by_day = Effective.model_validate({"from": dt.date(2020, 3, 26)})
+    assert by_day.by_day and by_day.first_day == dt.date(2020, 3, 26) and by_day.last_day is None
+    assert not by_day.covers(dt.date(2020, 3, 25)) and by_day.covers(dt.date(2020, 3, 26))
+
+
 def test_rules_apply_by_the_start_date_of_the_period(tiny):
     # t2 starts 2024-01-31, inside P2 (2024-01-24..02-06): P2 keeps t1, P3 is the first on t2
     assert [str(tiny.pack.version_for(tiny.periods(p)[0])) for p in ("P1", "P2", "P3")] == [
