@@ -73,19 +73,23 @@ def render_table(results: list[dict[str, Any]]) -> str:
                        f" to {e['to'] or 'further notice'}")
         else:
             w = max([16] + [len(ln["category"]) + 2 for ln in r["lines"]])
-            out.append(f"  {'category':<{w}}{'ccy':<5}{'average base':>26}{'ratio':>9}{'required':>24}  rule")
+            out.append(f"  {'category':<{w}}{'ccy':<5}{'average base':>26}{'ratio':>9}"
+                       f"{'required':>24}  rule")
             for ln in r["lines"]:
                 rule = ln["rule"] + (f" + {', '.join(ln['reductions'])}" if ln["reductions"] else "")
                 out.append(f"  {ln['category']:<{w}}{ln['reserve_currency']:<5}"
-                           f"{_group_digits(ln['average_base']):>26}{_short_ratio(ln['ratio']):>9}"
+                           f"{_group_digits(ln['average_base']):>26}"
+                           f"{_short_ratio(ln['ratio']):>9}"
                            f"{_group_digits(ln['required']):>24}  {rule}")
                 for t in ln.get("tranches") or ():
-                    band = f"{_group_digits(t['from'])}..{_group_digits(t['upto']) if t['upto'] else ''}"
+                    upto = _group_digits(t["upto"]) if t["upto"] else ""
+                    band = f"{_group_digits(t['from'])}..{upto}"
                     out.append(f"  {'':<{w + 5}}{_group_digits(t['base']):>26}{t['ratio']:>9}"
                                f"{_group_digits(t['required']):>24}  band {band}")
             for a in r.get("allowances") or ():
-                out.append(f"  allowance {a['rule']}: {a['currency']} -{_group_digits(a['deducted'])}"
-                           f" of {_group_digits(a['amount'])} ({a['citation']})")
+                out.append(f"  allowance {a['rule']}: {a['currency']} "
+                           f"-{_group_digits(a['deducted'])} of {_group_digits(a['amount'])} "
+                           f"({a['citation']})")
             for key in ("required", "held", "excess", "shortfall", "interest"):
                 if r.get(key):
                     figures = "  ".join(f"{ccy} {_group_digits(v)}" for ccy, v in r[key].items())

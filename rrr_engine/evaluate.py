@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-
 from typing import Any
 
 from .allowances import apply_allowances
@@ -41,7 +40,8 @@ def _opened_in(inst: Institution, period: Any) -> dt.date | None:
 
 def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
                          month: Month | DatedPeriod, balances: list[BalanceRow],
-                         rates: list[FxRate], holdings: list[HoldingRow] | None) -> InstitutionResult:
+                         rates: list[FxRate],
+                         holdings: list[HoldingRow] | None) -> InstitutionResult:
     """Evaluate ``inst`` for maintenance period ``month`` (a month, or a calendar pack's period).
 
     ``balances`` and ``holdings`` are this institution's own rows (the engine groups them);
