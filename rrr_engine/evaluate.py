@@ -70,15 +70,29 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution, mont
                                     "message": f"also exempt under {other}"})
         return result
 
-    ratios = {cat: _ratio(pack, inst, month, cat, d) for cat, d in decisions.items()}
+    ratios: dict[str, tuple] = {}
+    uncovered: dict[str, NoRuleApplies] = {}
+    for cat, decision in decisions.items():
+        if decision.ratios:
+            ratios[cat] = _ratio(pack, inst, month, cat, decision)
+        else:  # fatal only if there is something to apply a ratio to (checked below)
+            uncovered[cat] = NoRuleApplies(
+                f"no ratio rule applies to institution {inst.id} (class {inst.class_}), "
+                f"category {cat}, maintenance month {month}",
+                institution=inst.id, category=cat, period=str(month))
     all_zero = all(r[0] == 0 for r in ratios.values())
     fx_ccy = inst.reserve_currency or header.foreign_reserve_currency
-    mine = balances
-    if all_zero and not mine:
+    if all_zero and not balances:
         bases: dict[str, Decimal | None] = {cat: None for cat in header.categories}
     else:
-        bases = _bases(pack, inst, computation, mine, rates, fx_ccy, result)
-    if all_zero and header.zero_ratio_classes_do_not_report:
+        bases = _bases(pack, inst, computation, balances, rates, fx_ccy, result)
+    for cat, error in uncovered.items():
+        if bases[cat] is None or bases[cat] != 0:
+            raise error
+        result.findings.append({"code": "category_not_covered", "category": cat, "message": (
+            f"no ratio is in force for {cat} in {month}; the institution has no {cat} "
+            "deposits, so nothing is required on it")})
+    if all_zero and not uncovered and header.zero_ratio_classes_do_not_report:
         result.findings.append({"code": "not_reporting", "message": (
             "every ratio is 0%: the institution does not report and holds nothing "
             "(Decision 1158/QĐ-NHNN Art. 1(3))")})
@@ -107,9 +121,6 @@ def _exemption(pack: RulePack, ids: list[str], held: dict) -> ExemptionResult:
 def _ratio(pack: RulePack, inst: Institution, month: Month, cat: str, decision) -> tuple:
     """(ratio, class ratio, ratio rule, reductions applied, citations) for one category."""
     where = f"institution {inst.id} (class {inst.class_}), category {cat}, maintenance month {month}"
-    if not decision.ratios:
-        raise NoRuleApplies(f"no ratio rule applies to {where}", institution=inst.id,
-                            category=cat, period=str(month))
     if len(decision.ratios) > 1:
         raise AmbiguousRules(f"rules {', '.join(decision.ratios)} all apply to {where}",
                              institution=inst.id, category=cat, period=str(month),
