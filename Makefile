@@ -20,4 +20,4 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) -m rrr_engine.bench
+	$(PY) benchmarks/bench_engine.py

@@ -177,8 +177,9 @@ def _bases(pack: RulePack, inst: Institution, computation: Month, rows: list[Bal
         if (kind == "domestic") != (row.currency == header.domestic_currency):
             raise InputError(f"institution {inst.id}, {row.date}: category {row.category} cannot "
                              f"hold {row.currency} deposits", field="currency", institution=inst.id)
+    last = computation.last  # hoisted: a Month property, computed once not once per row
     series = daily_series((r.date, (r.category, r.currency), r.amount)
-                          for r in rows if r.date <= computation.last)
+                          for r in rows if r.date <= last)
     avg = monthly_average(series, computation, missing_days=pack.setting("missing_days"),
                           opened=_opened_in(inst, computation), what="balances",
                           institution=inst.id)
@@ -210,7 +211,8 @@ def _bases(pack: RulePack, inst: Institution, computation: Month, rows: list[Bal
 def _compare(pack: RulePack, inst: Institution, month: Month, holdings: list[HoldingRow],
              result: InstitutionResult) -> None:
     """Holdings averaged over the maintenance month against the requirement, and interest."""
-    mine = [h for h in holdings if h.date <= month.last]
+    last = month.last
+    mine = [h for h in holdings if h.date <= last]
     if not mine:
         raise InputError(f"no central-bank holdings for institution {inst.id} in or before "
                          f"{month}", field="holdings", institution=inst.id, period=str(month))

@@ -139,3 +139,17 @@ def test_engine_reads_sources_through_plugins(tmp_path):
     engine = Engine(VN_PACK, plugins=[HostBalances()])
     result = engine.evaluate_sources("2025-10", {"institutions": inst_file, "balances": missing_csv})[0]
     assert result.required == {"VND": D("30000"), "USD": D("80")}
+
+
+def test_totals_keep_forty_digits_before_presentation():
+    # thirds that do not terminate: a total summed at Python's default 28 digits would
+    # differ from the exact-context sum of the lines in the last places
+    rows = [BalanceRow("B1", day, cat, "VND", D(amount)) for day in Month(2025, 9).dates()
+            for cat, amount in (("vnd_short", "1000000000000001"), ("vnd_long", "2000000000000002"))
+            if day.day != 30] + [BalanceRow("B1", dt.date(2025, 9, 30), "vnd_short", "VND", D(0)),
+                                  BalanceRow("B1", dt.date(2025, 9, 30), "vnd_long", "VND", D(1))]
+    result = Engine(VN_PACK).evaluate("2025-10", institutions=[BANK], balances=rows)[0]
+    lines = {ln.category: ln.required for ln in result.lines}
+    # 3% × (29 × 1000000000000001) / 30 + 1% × (29 × 2000000000000002 + 1) / 30, at 40 digits
+    assert len(str(result.required["VND"]).replace(".", "")) > 28
+    assert result.required["VND"] == lines["vnd_short"] + lines["vnd_long"]
