@@ -17,6 +17,7 @@ from .errors import InputError
 from .evaluate import evaluate_institution
 from .kernel import Kernel
 from .models import BalanceRow, FxRate, HoldingRow, Institution
+from .money import exact
 from .periods import DatedPeriod, Month
 from .plugins import Hooks, make_manager
 from .result import InstitutionResult
@@ -73,9 +74,11 @@ class Engine:
         for inst_id in sorted(set(by_inst) - known):
             raise InputError(f"balances name institution {inst_id!r}, which is not in the "
                              "institutions list", field="institution_id")
-        return [evaluate_institution(self.pack, self.kernel, inst, month, by_inst.get(inst.id, []),
-                                     rates, None if held is None else held.get(inst.id, []))
-                for inst in institutions]
+        with exact():  # every intermediate figure at 40 digits, not Python's default 28
+            return [evaluate_institution(self.pack, self.kernel, inst, month,
+                                         by_inst.get(inst.id, []), rates,
+                                         None if held is None else held.get(inst.id, []))
+                    for inst in institutions]
 
     def source_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """``options`` plus the pack's vocabulary, which file adapters validate against."""

@@ -17,14 +17,14 @@ from typing import Any
 
 from .allowances import apply_allowances
 from .averages import balance_at, daily_series, monthly_average
-from .errors import InputError
+from .errors import InputError, NoRuleApplies
 from .findings import deadline_findings, filled_finding
 from .fx import check_election, convert, rates_for
 from .kernel import Kernel
 from .models import BalanceRow, FxRate, HoldingRow, Institution
 from .money import exact
 from .periods import DatedPeriod, Month
-from .ratios import choose, line_amount
+from .ratios import CellChoice, choose, line_amount, where
 from .result import ExemptionResult, InstitutionResult, Line
 from .rulesets import RulePack
 from .status import statuses_in
@@ -81,15 +81,27 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
                                     "message": f"also exempt under {other}"})
         return result
 
-    choices = {cat: choose(pack, inst, month, cat, d) for cat, d in decisions.items()}
+    choices: dict[str, CellChoice] = {}
+    uncovered: dict[str, NoRuleApplies] = {}
+    for cat, decision in decisions.items():
+        if decision.ratios:
+            choices[cat] = choose(pack, inst, month, cat, decision)
+        else:  # fatal only if there is something to apply a ratio to (checked below)
+            uncovered[cat] = NoRuleApplies(f"no ratio rule applies to {where(pack, inst, cat, month)}",
+                                           institution=inst.id, category=cat, period=str(month))
     all_zero = all(c.is_zero for c in choices.values())
     fx_ccy = inst.reserve_currency or header.foreign_reserve_currency
-    mine = balances
-    if all_zero and not mine:
+    if all_zero and not balances:
         bases: dict[str, Decimal | None] = {cat: None for cat in header.categories}
     else:
-        bases = _bases(pack, inst, computation, mine, rates, fx_ccy, result)
-    if all_zero and header.zero_ratio_classes_do_not_report:
+        bases = _bases(pack, inst, computation, balances, rates, fx_ccy, result)
+    for cat, error in uncovered.items():
+        if bases[cat] is None or bases[cat] != 0:
+            raise error
+        result.findings.append({"code": "category_not_covered", "category": cat, "message": (
+            f"no ratio is in force for {cat} in {month}; the institution has no {cat} "
+            "deposits, so nothing is required on it")})
+    if all_zero and not uncovered and header.zero_ratio_classes_do_not_report:
         basis = f" ({header.zero_ratio_basis})" if header.zero_ratio_basis else ""
         result.findings.append({"code": "not_reporting", "message": (
             f"every ratio is 0%: the institution does not report and holds nothing{basis}")})
@@ -134,8 +146,9 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
         if (kind == "domestic") != (row.currency == header.domestic_currency):
             raise InputError(f"institution {inst.id}, {row.date}: category {row.category} cannot "
                              f"hold {row.currency} deposits", field="currency", institution=inst.id)
+    last = computation.last  # hoisted: a property, computed once not once per row
     series = daily_series((r.date, (r.category, r.currency), r.amount)
-                          for r in rows if r.date <= computation.last)
+                          for r in rows if r.date <= last)
     if pack.periods.base == "end_of_period":
         avg = balance_at(series, computation, missing_days=pack.setting("missing_days"),
                          what="balances", institution=inst.id)
@@ -171,7 +184,8 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
 def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
              holdings: list[HoldingRow], result: InstitutionResult) -> None:
     """Holdings averaged over the maintenance period against the requirement, and interest."""
-    mine = [h for h in holdings if h.date <= month.last]
+    last = month.last
+    mine = [h for h in holdings if h.date <= last]
     if not mine:
         raise InputError(f"no central-bank holdings for institution {inst.id} in or before "
                          f"{month}", field="holdings", institution=inst.id, period=str(month))

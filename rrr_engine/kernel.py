@@ -5,7 +5,10 @@ Each :class:`Kernel` owns one ``durable.engine.Host`` (never the process-global 
 version's rules become one ruleset given as JSON data; every rule's action is resolved by name
 and only records that the rule fired. A decision fact is asserted (not posted: a posted event
 is consumed by the first rule that matches, hiding a second match) and its state deleted at
-once, since a ruleset holds at most 1,024 live contexts.
+once, since a ruleset holds at most 1,024 live contexts. Every ruleset also has a catch-all
+rule, so every fact is handled: ``delete_state`` on a context whose only fact matched nothing
+crashes the durable_rules C core with a segmentation fault (measured, 2.0.28), and "no ratio
+rule applies" is decided from the rules that fired instead.
 
 Facts carry no money: only the class, the category, status flags and attributes scaled to
 integers, because durable_rules speaks JSON and compares floats inexactly. Decisions depend on
@@ -24,6 +27,7 @@ from typing import Any
 
 import durable.engine as durable
 
+from .errors import EvaluationError
 from .rules_model import When
 from .rulesets import RulePack
 from .periods import Month
@@ -32,10 +36,11 @@ __all__ = ["Decision", "Kernel", "SCALE", "Version"]
 
 Version = Month | dt.date
 
+_EVERY_FACT = {"$ex": {"cat": 1}}
+_SEEN = "seen|every fact"  # the catch-all rule (see the module docstring)
+
 # Attributes are shares (0..1) compared at a millionth; finer bounds are refused at compile.
 SCALE = Decimal(1_000_000)
-# A catch-all rule added to every ruleset so that no fact goes unmatched (see _ruleset).
-_SEEN = "kernel|seen"
 
 
 @dataclass(frozen=True)
@@ -87,10 +92,11 @@ def compile_version(pack: RulePack, version: Version) -> dict[str, Any]:
 
     def add(name: str, terms: list[dict[str, Any]]) -> None:
         # durable_rules needs at least one term; "cat exists" is true of every fact we assert
-        terms = terms or [{"$ex": {"cat": 1}}]
+        terms = terms or [_EVERY_FACT]
         rules[name] = {"all": [{"m": terms[0] if len(terms) == 1 else {"$and": terms}}],
                        "run": name}
 
+    add(_SEEN, [])
     for table in in_force["ratios"]:
         for r, row in enumerate(table.rows):
             for category in row.values:
@@ -134,14 +140,9 @@ class Kernel:
     def _ruleset(self, version: Version) -> str:
         if version not in self._names:
             name = f"{self.pack.id}@{version}#{self.pack.sha256[:12]}"
-            rules = compile_version(self.pack, version)
-            if rules:
-                # Every fact must match some rule: durable_rules 2.0.28 crashes the process
-                # (segfault) on delete_state after an unmatched first fact of a fresh ruleset.
-                rules = {**rules, _SEEN: {"all": [{"m": {"$ex": {"cat": 1}}}], "run": _SEEN}}
-                # durable mutates what it is given: hand it a copy (measured, see notes)
-                self._host.set_rulesets(copy.deepcopy({name: rules}))
-            self._names[version] = name if rules else ""
+            # durable mutates what it is given: hand it a copy (measured, see notes)
+            self._host.set_rulesets(copy.deepcopy({name: compile_version(self.pack, version)}))
+            self._names[version] = name
         return self._names[version]
 
     def decide(self, version: Version, cls: str, category: str, statuses: frozenset[str],
@@ -159,18 +160,16 @@ class Kernel:
                   attributes: dict[str, Decimal]) -> Decision:
         name = self._ruleset(version)
         self._fired.clear()
-        if name:
-            sid = str(next(self._sids))
-            fact: dict[str, Any] = {"sid": sid, "cls": cls, "cat": category}
-            fact.update({f"st_{s}": s in statuses for s in self.pack.statuses})
-            fact.update({f"a_{k}": _scaled(v, k) for k, v in attributes.items()})
-            try:
-                self._host.assert_fact(name, fact)
-            except durable.MessageNotHandledException:
-                pass  # nothing matched: the caller turns that into a named error
-            finally:
-                self._host.delete_state(name, sid)
-            self.facts_asserted += 1
+        sid = str(next(self._sids))
+        fact: dict[str, Any] = {"sid": sid, "cls": cls, "cat": category}
+        fact.update({f"st_{s}": s in statuses for s in self.pack.statuses})
+        fact.update({f"a_{k}": _scaled(v, k) for k, v in attributes.items()})
+        self._host.assert_fact(name, fact)
+        self._host.delete_state(name, sid)
+        self.facts_asserted += 1
+        if _SEEN not in self._fired:
+            raise EvaluationError(f"rule kernel did not handle the fact for {cls}/{category} "
+                                  f"in {name}")
         fired = sorted(self._fired)
         pick = lambda kind: tuple(f.split("|", 1)[1] for f in fired if f.startswith(kind + "|"))  # noqa: E731
         return Decision(pick("ratio"), pick("exemption"), pick("reduction"), pick("allowance"))

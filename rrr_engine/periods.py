@@ -43,7 +43,10 @@ class Month:
         found = _MONTH.match(str(text).strip())
         if not found:
             raise ValueError(f"{text!r} is not a month; expected YYYY-MM such as 2025-10")
-        return cls(int(found.group(1)), int(found.group(2)))
+        try:
+            return cls(int(found.group(1)), int(found.group(2)))
+        except ValueError:
+            raise ValueError(f"{text!r} is not a month; expected YYYY-MM such as 2025-10") from None
 
     @classmethod
     def of(cls, day: dt.date) -> Month:

@@ -20,7 +20,7 @@ from .models import Institution
 from .money import exact
 from .rulesets import RulePack
 
-__all__ = ["CellChoice", "choose", "line_amount"]
+__all__ = ["CellChoice", "choose", "line_amount", "where"]
 
 
 @dataclass
@@ -47,23 +47,26 @@ class CellChoice:
         return self.ratio == 0
 
 
+def where(pack: RulePack, inst: Institution, cat: str, period: Any) -> str:
+    """"institution X (class c), category k, maintenance month 2025-10" for messages."""
+    noun = "month" if pack.periods.kind == "monthly" else "period"
+    return f"institution {inst.id} (class {inst.class_}), category {cat}, maintenance {noun} {period}"
+
+
 def choose(pack: RulePack, inst: Institution, period: Any, cat: str,
            decision: Decision) -> CellChoice:
-    """The ratio rule, cell and reductions for one category of one institution-period."""
-    where = f"institution {inst.id} (class {inst.class_}), category {cat}, maintenance " \
-            f"{'month' if pack.periods.kind == 'monthly' else 'period'} {period}"
+    """The ratio rule, cell and reductions for one category (``decision.ratios`` not empty)."""
+    where_ = where(pack, inst, cat, period)
     context = {"institution": inst.id, "category": cat, "period": str(period)}
-    if not decision.ratios:
-        raise NoRuleApplies(f"no ratio rule applies to {where}", **context)
     if len(decision.ratios) > 1:
-        raise AmbiguousRules(f"rules {', '.join(decision.ratios)} all apply to {where}",
+        raise AmbiguousRules(f"rules {', '.join(decision.ratios)} all apply to {where_}",
                              rules=decision.ratios, **context)
     table_id, row_index, _ = decision.ratios[0].split("|")
     table = next(t for t in pack.ratios if t.id == table_id)
     cell = table.rows[int(row_index)].values[cat]
     if cell is None:
         reason = table.rows[int(row_index)].unset_reason
-        raise NoRuleApplies(f"{where}: {reason} ({table.id}, {table.citation})", **context)
+        raise NoRuleApplies(f"{where_}: {reason} ({table.id}, {table.citation})", **context)
     citations = [str(table.citation)]
     tiered = isinstance(cell, tuple)
     class_ratio = cell[0].ratio if tiered else cell  # a tiered cell's ratio at a zero base
@@ -74,7 +77,7 @@ def choose(pack: RulePack, inst: Institution, period: Any, cat: str,
             candidates.append((rid, rule.factor, None))
         elif cat in inst.proposed_vnd_ratios:
             if tiered:
-                raise EvaluationError(f"{where}: reduction {rule.id} lets the institution "
+                raise EvaluationError(f"{where_}: reduction {rule.id} lets the institution "
                                       f"propose a ratio, but {table.id} gives this category "
                                       "tiered bands, which a single proposed ratio cannot replace",
                                       rule=rule.id, **context)
@@ -82,7 +85,7 @@ def choose(pack: RulePack, inst: Institution, period: Any, cat: str,
             floor = class_ratio * rule.proposed.floor_fraction
             if proposed < floor:
                 raise RatioBelowFloor(
-                    f"{where}: proposed ratio {proposed} is below the floor {floor} "
+                    f"{where_}: proposed ratio {proposed} is below the floor {floor} "
                     f"({rule.proposed.floor_fraction} × {class_ratio}; {rule.id}, {rule.citation})",
                     rule=rule.id, **context)
             candidates.append((rid, None, proposed))

@@ -221,6 +221,8 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
     h = pack.header
     known = {"classes": set(h.classes), "categories": set(h.categories),
              "status": set(pack.statuses), "not_status": set(pack.statuses)}
+    noun = {"classes": "class", "categories": "category", "status": "status",
+            "not_status": "status"}
     seen: dict[str, str] = {}
 
     def fail(key: str, index: Any, sub: tuple[Any, ...], problem: str) -> None:
@@ -233,7 +235,7 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
         for kind, allowed in known.items():
             for name in getattr(when, kind) or ():
                 if name not in allowed:
-                    fail(key, index, ("when", kind), f"unknown {kind.rstrip('s')} {name!r}; "
+                    fail(key, index, ("when", kind), f"unknown {noun[kind]} {name!r}; "
                          f"declared: {', '.join(sorted(allowed))}")
         for attr in when.attributes or {}:
             if attr != "agri_lending_share":

@@ -333,15 +333,18 @@ def test_decision_reuse_gives_the_same_results_for_the_new_packs(pack):
 
 def test_a_fact_no_rule_matches_is_a_named_error_not_a_crash():
     # durable_rules 2.0.28 segfaults on delete_state after an unmatched first fact of a fresh
-    # ruleset; the VN pack has no VND ratio in 2018-05, so this was a crash before the fix.
+    # ruleset; the VN pack has no VND ratio in 2018-05, so this was a crash before the kernel's
+    # catch-all rule. (A VND balance makes the uncovered category an error, not a finding.)
     script = (
+        "import datetime, decimal\n"
         "from rrr_engine.engine import Engine\n"
-        "from rrr_engine.models import Institution\n"
+        "from rrr_engine.models import BalanceRow, Institution\n"
         "from rrr_engine.errors import NoRuleApplies\n"
         f"e = Engine({str(VN_PACK)!r}, entry_points=False)\n"
+        "row = BalanceRow('A', datetime.date(2018, 4, 1), 'vnd_short', 'VND', decimal.Decimal(5))\n"
         "try:\n"
         "    e.evaluate('2018-05', institutions=[Institution(id='A', **{'class': 'other_ci'})],"
-        " balances=[])\n"
+        " balances=[row])\n"
         "except NoRuleApplies as exc:\n"
         "    print(exc)\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
