@@ -13,11 +13,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/rrr demo
+	$(VENV)/bin/rrr evaluate --rules rulesets/vn-sbv --institutions tests/fixtures/worked/institutions_a.yaml --balances tests/fixtures/worked/balances_a.csv --period 2025-10 --format table
 
 test: $(STAMP)
 	sh scripts/ensure-postgres.sh
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) -m rrr_engine.bench
+	$(PY) benchmarks/bench_engine.py

@@ -1,9 +1,12 @@
-"""Monthly averages of end-of-day balances over every calendar day (Circular 30 Art. 5).
+"""Averages of end-of-day balances over every calendar day (Circular 30 Art. 5), and the
+balance at a reference date.
 
-The divisor is always the number of calendar days in the month. A day the host sent nothing
-for takes the previous day's closing balances (the pack's ``missing_days`` setting) and is
-listed; a month whose first day has neither a balance nor an earlier one is an error, except
-for the days before a new institution commenced operations, which count as zero.
+The period is a calendar month or any dated period (:mod:`rrr_engine.periods`); the divisor is
+always its number of calendar days. A day the host sent nothing for takes the previous day's
+closing balances (the pack's ``missing_days`` setting) and is listed; a period whose first day
+has neither a balance nor an earlier one is an error, except for the days before a new
+institution commenced operations, which count as zero. :func:`balance_at` is the base of a
+pack whose reserve base is the balance sheet at the end of the computation period.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from .errors import MissingDataError
 from .money import exact
-from .periods import Month
+from .periods import DatedPeriod, Month
 
-__all__ = ["MonthlyAverage", "daily_series", "monthly_average"]
+__all__ = ["MonthlyAverage", "balance_at", "daily_series", "monthly_average", "period_average"]
 
 K = TypeVar("K", bound=Hashable)
 
@@ -39,10 +42,12 @@ def daily_series(rows: Iterable[tuple[dt.date, K, Decimal]]) -> dict[dt.date, di
     return dict(series)
 
 
-def monthly_average(series: Mapping[dt.date, Mapping[K, Decimal]], month: Month, *,
+def monthly_average(series: Mapping[dt.date, Mapping[K, Decimal]], month: Month | DatedPeriod, *,
                     missing_days: str, opened: dt.date | None = None, what: str,
                     institution: str) -> MonthlyAverage:
     """Average each key's end-of-day balance over the calendar days of ``month``.
+
+    ``month`` may be any dated period (a calendar pack's computation or maintenance period).
 
     :param series: balances by day; days before ``month`` are used only to carry forward.
     :param missing_days: ``carry_forward`` or ``error`` (the pack setting).
@@ -78,3 +83,28 @@ def monthly_average(series: Mapping[dt.date, Mapping[K, Decimal]], month: Month,
     with exact():
         averages = {key: total / month.days for key, total in totals.items()}
     return MonthlyAverage(averages, tuple(filled), tuple(zero))
+
+
+period_average = monthly_average  # the same arithmetic over any DatedPeriod
+
+
+def balance_at(series: Mapping[dt.date, Mapping[K, Decimal]], period: Any, *,
+               missing_days: str, what: str, institution: str) -> MonthlyAverage:
+    """Each key's end-of-day balance on the last day of ``period`` (a reference date).
+
+    A reference date without rows takes the latest earlier day's balances when
+    ``missing_days`` is ``carry_forward`` (and is listed as filled), else it is an error.
+    """
+    if missing_days not in ("carry_forward", "error"):
+        raise MissingDataError(f"setting missing_days is {missing_days!r}; expected "
+                               "carry_forward or error", field="settings.missing_days")
+    day = period.last
+    if day in series:
+        return MonthlyAverage(dict(series[day]), (), ())
+    earlier = [d for d in series if d < day]
+    if not earlier or missing_days == "error":
+        more = "" if earlier else " and none before it"
+        raise MissingDataError(f"no {what} on the reference date {day}{more}: the base for "
+                               f"{period} cannot be computed", field=what,
+                               institution=institution, period=str(period))
+    return MonthlyAverage(dict(series[max(earlier)]), (day,), ())

@@ -1,10 +1,11 @@
-"""``rrr evaluate``: one maintenance month from files, as JSON or a table."""
+"""``rrr evaluate``: one maintenance period from files, as JSON or a table."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from decimal import Decimal
 from typing import Any
 
 from .engine import Engine
@@ -13,14 +14,16 @@ __all__ = ["register", "render_table"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("evaluate", help="evaluate one maintenance month from files",
-                       description="Evaluate required reserves for one maintenance month.")
+    p = sub.add_parser("evaluate", help="evaluate one maintenance period from files",
+                       description="Evaluate required reserves for one maintenance period.")
     p.add_argument("--rules", required=True, help="rule pack directory, e.g. rulesets/vn-sbv")
     p.add_argument("--institutions", required=True, help="institutions YAML or JSON")
     p.add_argument("--balances", required=True, help="balances CSV")
     p.add_argument("--fx-rates", help="FX rates CSV (date,currency,vnd_per_unit)")
     p.add_argument("--holdings", help="central-bank holdings CSV")
-    p.add_argument("--period", required=True, help="maintenance month YYYY-MM")
+    p.add_argument("--period", required=True,
+                   help="maintenance period: YYYY-MM for a monthly pack (vn-sbv), or a period "
+                        "id from the pack's periods: list for a calendar pack (e.g. 2024-03-13)")
     p.add_argument("--format", choices=("json", "table"), default="json")
     p.set_defaults(func=run)
 
@@ -36,6 +39,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_table(results))
     return 0
+
+
+def _short_ratio(text: str) -> str:
+    """A long effective ratio (a tiered line's required ÷ base) shortened for the table."""
+    return text if len(text) <= 8 else f"~{Decimal(text):.5f}"
 
 
 def _group_digits(text: str | None) -> str:
@@ -54,17 +62,34 @@ def render_table(results: list[dict[str, Any]]) -> str:
         out.append(f"{r['institution_id']} {r['institution_name']} ({r['institution_class']})  "
                    f"maintenance {r['maintenance_period']}  computation {r['computation_period']}  "
                    f"rules {r['ruleset']['id']} {r['ruleset']['version']}")
+        if r.get("period_dates"):
+            d = r["period_dates"]
+            out.append(f"  maintenance {d['maintenance_start']}..{d['maintenance_end']}  "
+                       f"computation {d['computation_start']}..{d['computation_end']}  "
+                       f"base {d['base']}")
         if r["status"] == "exempt":
             e = r["exemption"]
             out.append(f"  EXEMPT under {e['rule']} ({e['citation']}) from {e['from'] or 'the start'}"
                        f" to {e['to'] or 'further notice'}")
         else:
-            out.append(f"  {'category':<16}{'ccy':<5}{'average base':>26}{'ratio':>9}{'required':>24}  rule")
+            w = max([16] + [len(ln["category"]) + 2 for ln in r["lines"]])
+            out.append(f"  {'category':<{w}}{'ccy':<5}{'average base':>26}{'ratio':>9}"
+                       f"{'required':>24}  rule")
             for ln in r["lines"]:
                 rule = ln["rule"] + (f" + {', '.join(ln['reductions'])}" if ln["reductions"] else "")
-                out.append(f"  {ln['category']:<16}{ln['reserve_currency']:<5}"
-                           f"{_group_digits(ln['average_base']):>26}{ln['ratio']:>9}"
+                out.append(f"  {ln['category']:<{w}}{ln['reserve_currency']:<5}"
+                           f"{_group_digits(ln['average_base']):>26}"
+                           f"{_short_ratio(ln['ratio']):>9}"
                            f"{_group_digits(ln['required']):>24}  {rule}")
+                for t in ln.get("tranches") or ():
+                    upto = _group_digits(t["upto"]) if t["upto"] else ""
+                    band = f"{_group_digits(t['from'])}..{upto}"
+                    out.append(f"  {'':<{w + 5}}{_group_digits(t['base']):>26}{t['ratio']:>9}"
+                               f"{_group_digits(t['required']):>24}  band {band}")
+            for a in r.get("allowances") or ():
+                out.append(f"  allowance {a['rule']}: {a['currency']} "
+                           f"-{_group_digits(a['deducted'])} of {_group_digits(a['amount'])} "
+                           f"({a['citation']})")
             for key in ("required", "held", "excess", "shortfall", "interest"):
                 if r.get(key):
                     figures = "  ".join(f"{ccy} {_group_digits(v)}" for ccy, v in r[key].items())

@@ -17,7 +17,8 @@ from .errors import InputError
 from .evaluate import evaluate_institution
 from .kernel import Kernel
 from .models import BalanceRow, FxRate, HoldingRow, Institution
-from .periods import Month
+from .money import exact
+from .periods import DatedPeriod, Month
 from .plugins import Hooks, make_manager
 from .result import InstitutionResult
 from .rulesets import RulePack, load_pack
@@ -52,18 +53,19 @@ class Engine:
         self.plugin_manager = make_manager(plugins, entry_points=entry_points)
         self.hooks = Hooks(self.plugin_manager)
 
-    def periods(self, period: str | Month) -> tuple[Month, Month]:
-        """(maintenance month, computation month) for ``period`` (``YYYY-MM``)."""
-        try:
-            month = Month.parse(period)
-        except ValueError as exc:
-            raise InputError(str(exc), field="period") from None
-        return month, month - int(self.pack.setting("computation_lag_months"))
+    def periods(self, period: str | Month | DatedPeriod) -> tuple[Any, Any]:
+        """(maintenance period, computation period) for ``period``.
 
-    def evaluate(self, period: str | Month, *, institutions: Sequence[Institution],
+        A monthly pack names periods ``YYYY-MM``; a calendar pack by the ids in its
+        ``periods:`` list (an unknown id is an :class:`InputError` naming the nearest period).
+        """
+        month = self.pack.periods.parse(period)
+        return month, self.pack.periods.computation(month)
+
+    def evaluate(self, period: str | Month | DatedPeriod, *, institutions: Sequence[Institution],
                  balances: Iterable[BalanceRow], fx_rates: Iterable[FxRate] = (),
                  holdings: Iterable[HoldingRow] | None = None) -> list[InstitutionResult]:
-        """Evaluate every institution for the maintenance month ``period``."""
+        """Evaluate every institution for the maintenance period ``period``."""
         month, _ = self.periods(period)
         by_inst = _group(balances)
         rates = list(fx_rates)
@@ -72,16 +74,19 @@ class Engine:
         for inst_id in sorted(set(by_inst) - known):
             raise InputError(f"balances name institution {inst_id!r}, which is not in the "
                              "institutions list", field="institution_id")
-        return [evaluate_institution(self.pack, self.kernel, inst, month, by_inst.get(inst.id, []),
-                                     rates, None if held is None else held.get(inst.id, []))
-                for inst in institutions]
+        with exact():  # every intermediate figure at 40 digits, not Python's default 28
+            return [evaluate_institution(self.pack, self.kernel, inst, month,
+                                         by_inst.get(inst.id, []), rates,
+                                         None if held is None else held.get(inst.id, []))
+                    for inst in institutions]
 
     def source_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """``options`` plus the pack's vocabulary, which file adapters validate against."""
         return {"classes": self.pack.header.classes,
                 "categories": tuple(self.pack.header.categories), **options}
 
-    def evaluate_sources(self, period: str | Month, options: Mapping[str, Any]) -> list[InstitutionResult]:
+    def evaluate_sources(self, period: str | Month | DatedPeriod,
+                         options: Mapping[str, Any]) -> list[InstitutionResult]:
         """Evaluate with data from the plugins named by ``options``."""
         month, computation = self.periods(period)
         options = self.source_options(options)

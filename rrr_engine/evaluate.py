@@ -1,9 +1,11 @@
-"""One institution's required reserve for one maintenance month, exactly (Circular 30 Art. 5-7).
+"""One institution's required reserve for one maintenance period, exactly (Circular 30 Art. 5-7).
 
-The kernel says which rules apply (exemption, ratio cell, reductions); this module does the
-arithmetic in ``Decimal``: averages over the computation month, FX conversion, ratio times
-base, holdings, excess or shortfall, and interest. Findings (filled days, deadlines, a
-shortfall) are returned as data with the result; malfunctions raise.
+The kernel says which rules apply (exemption, ratio cell, reductions, allowances); this module
+does the arithmetic in ``Decimal``: the base over the computation period (a daily average, or
+the balance at its end, as the pack's calendar says), FX conversion, ratio times base (cells
+and tranches: :mod:`rrr_engine.ratios`), allowances, holdings, excess or shortfall, and
+interest. A period is a calendar month or a calendar pack's dated period. Findings (filled
+days, deadlines, a shortfall) are returned as data with the result; malfunctions raise.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
-from .averages import daily_series, monthly_average
-from .errors import AmbiguousRules, InputError, NoRuleApplies, RatioBelowFloor
+from .allowances import apply_allowances
+from .averages import balance_at, daily_series, monthly_average
+from .errors import InputError, NoRuleApplies
 from .findings import deadline_findings, filled_finding
 from .fx import check_election, convert, rates_for
 from .kernel import Kernel
 from .models import BalanceRow, FxRate, HoldingRow, Institution
 from .money import exact
-from .periods import Month
+from .periods import DatedPeriod, Month
+from .ratios import CellChoice, choose, line_amount, where
 from .result import ExemptionResult, InstitutionResult, Line
 from .rulesets import RulePack
 from .status import statuses_in
@@ -27,16 +32,17 @@ from .status import statuses_in
 __all__ = ["evaluate_institution"]
 
 
-def _opened_in(inst: Institution, month: Month) -> dt.date | None:
+def _opened_in(inst: Institution, period: Any) -> dt.date | None:
     days = [e.date for e in inst.events if e.type == "commenced_operations"
-            and Month.of(e.date) == month]
+            and period.first <= e.date <= period.last]
     return min(days) if days else None
 
 
-def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution, month: Month,
-                         balances: list[BalanceRow], rates: list[FxRate],
+def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
+                         month: Month | DatedPeriod, balances: list[BalanceRow],
+                         rates: list[FxRate],
                          holdings: list[HoldingRow] | None) -> InstitutionResult:
-    """Evaluate ``inst`` for maintenance month ``month``.
+    """Evaluate ``inst`` for maintenance period ``month`` (a month, or a calendar pack's period).
 
     ``balances`` and ``holdings`` are this institution's own rows (the engine groups them);
     ``holdings`` is ``None`` when no holdings source was given.
@@ -46,8 +52,8 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution, mont
         raise InputError(f"unknown institution class {inst.class_!r}; expected one of "
                          f"{', '.join(header.classes)}", field=f"{inst.id}.class")
     version = pack.version_for(month)
-    computation = month - int(pack.setting("computation_lag_months"))
-    held_statuses = statuses_in(pack.statuses, inst, month)
+    computation = pack.periods.computation(month)
+    held_statuses = statuses_in(pack.statuses, inst, month, pack.periods)
     statuses = frozenset(held_statuses)
     attributes = {} if inst.agri_lending_share is None else {
         "agri_lending_share": inst.agri_lending_share}
@@ -58,6 +64,11 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution, mont
         ruleset={"id": pack.id, "version": str(version), "label": header.label,
                  "sha256": pack.sha256},
         statuses=sorted(statuses))
+    if pack.periods.kind != "monthly" or pack.periods.base != "daily_average":
+        result.period_dates = {
+            "maintenance_start": str(month.first), "maintenance_end": str(month.last),
+            "computation_start": str(computation.first),
+            "computation_end": str(computation.last), "base": pack.periods.base}
     result.findings.extend(deadline_findings(pack, inst, month))
 
     exemption_ids = sorted({e for d in decisions.values() for e in d.exemptions},
@@ -70,27 +81,45 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution, mont
                                     "message": f"also exempt under {other}"})
         return result
 
-    ratios = {cat: _ratio(pack, inst, month, cat, d) for cat, d in decisions.items()}
-    all_zero = all(r[0] == 0 for r in ratios.values())
+    choices: dict[str, CellChoice] = {}
+    uncovered: dict[str, NoRuleApplies] = {}
+    for cat, decision in decisions.items():
+        if decision.ratios:
+            choices[cat] = choose(pack, inst, month, cat, decision)
+        else:  # fatal only if there is something to apply a ratio to (checked below)
+            uncovered[cat] = NoRuleApplies(f"no ratio rule applies to {where(pack, inst, cat, month)}",
+                                           institution=inst.id, category=cat, period=str(month))
+    all_zero = all(c.is_zero for c in choices.values())
     fx_ccy = inst.reserve_currency or header.foreign_reserve_currency
-    mine = balances
-    if all_zero and not mine:
+    if all_zero and not balances:
         bases: dict[str, Decimal | None] = {cat: None for cat in header.categories}
     else:
-        bases = _bases(pack, inst, computation, mine, rates, fx_ccy, result)
-    if all_zero and header.zero_ratio_classes_do_not_report:
+        bases = _bases(pack, inst, computation, balances, rates, fx_ccy, result)
+    for cat, error in uncovered.items():
+        if bases[cat] is None or bases[cat] != 0:
+            raise error
+        result.findings.append({"code": "category_not_covered", "category": cat, "message": (
+            f"no ratio is in force for {cat} in {month}; the institution has no {cat} "
+            "deposits, so nothing is required on it")})
+    if all_zero and not uncovered and header.zero_ratio_classes_do_not_report:
+        basis = f" ({header.zero_ratio_basis})" if header.zero_ratio_basis else ""
         result.findings.append({"code": "not_reporting", "message": (
-            "every ratio is 0%: the institution does not report and holds nothing "
-            "(Decision 1158/QĐ-NHNN Art. 1(3))")})
-    required: dict[str, Decimal] = {header.domestic_currency: Decimal(0), fx_ccy: Decimal(0)}
-    for cat, (ratio, class_ratio, rule_id, reduction_ids, citations) in ratios.items():
+            f"every ratio is 0%: the institution does not report and holds nothing{basis}")})
+    required: dict[str, Decimal] = {header.domestic_currency: Decimal(0)}
+    if any(c.kind == "foreign" for c in header.categories.values()):
+        required[fx_ccy] = Decimal(0)
+    for cat, choice in choices.items():
         ccy = header.domestic_currency if header.categories[cat].kind == "domestic" else fx_ccy
         base = bases[cat]
-        with exact():
-            amount = ratio * base if base is not None else Decimal(0)
+        amount = line_amount(choice, base)
         required[ccy] += amount
-        result.lines.append(Line(cat, ccy, base, ratio, class_ratio, amount, rule_id,
-                                 reduction_ids, citations))
+        result.lines.append(Line(cat, ccy, base, choice.ratio, choice.class_ratio, amount,
+                                 choice.rule, choice.reductions, choice.citations,
+                                 choice.tranches or None))
+    fired = [a for d in decisions.values() for a in d.allowances]
+    if fired:
+        result.required_before_allowances = dict(required)
+        result.allowances = apply_allowances(pack, fired, required)
     result.required = required
     if holdings is not None:
         _compare(pack, inst, month, holdings, result)
@@ -104,59 +133,10 @@ def _exemption(pack: RulePack, ids: list[str], held: dict) -> ExemptionResult:
     return ExemptionResult(rule.id, str(rule.citation), start, end, rule.title)
 
 
-def _ratio(pack: RulePack, inst: Institution, month: Month, cat: str, decision) -> tuple:
-    """(ratio, class ratio, ratio rule, reductions applied, citations) for one category."""
-    where = f"institution {inst.id} (class {inst.class_}), category {cat}, maintenance month {month}"
-    if not decision.ratios:
-        raise NoRuleApplies(f"no ratio rule applies to {where}", institution=inst.id,
-                            category=cat, period=str(month))
-    if len(decision.ratios) > 1:
-        raise AmbiguousRules(f"rules {', '.join(decision.ratios)} all apply to {where}",
-                             institution=inst.id, category=cat, period=str(month),
-                             rules=decision.ratios)
-    table_id, row_index, _ = decision.ratios[0].split("|")
-    table = next(t for t in pack.ratios if t.id == table_id)
-    row = table.rows[int(row_index)]
-    class_ratio = row.values[cat]
-    if class_ratio is None:
-        raise NoRuleApplies(f"{where}: {row.unset_reason} ({table.id}, {table.citation})",
-                            institution=inst.id, category=cat, period=str(month))
-    citations = [str(table.citation)]
-    candidates: list[tuple[str, Decimal | None, Decimal | None]] = []
-    for rid in decision.reductions:
-        rule = next(r for r in pack.reductions if r.id == rid)
-        if rule.factor is not None:
-            candidates.append((rid, rule.factor, None))
-        elif cat in inst.proposed_vnd_ratios:
-            proposed = inst.proposed_vnd_ratios[cat]
-            floor = class_ratio * rule.proposed.floor_fraction
-            if proposed < floor:
-                raise RatioBelowFloor(
-                    f"{where}: proposed ratio {proposed} is below the floor {floor} "
-                    f"({rule.proposed.floor_fraction} × {class_ratio}; {rule.id}, {rule.citation})",
-                    institution=inst.id, category=cat, period=str(month), rule=rule.id)
-            candidates.append((rid, None, proposed))
-    if not candidates:
-        return class_ratio, class_ratio, table_id, [], citations
-    rule_citations = {r.id: str(r.citation) for r in pack.reductions}
-    if pack.setting("reduction_stacking") == "lowest":
-        options = [(f * class_ratio if f is not None else p, rid) for rid, f, p in candidates]
-        ratio, rid = min(options + [(class_ratio, None)], key=lambda o: o[0])
-        applied = [rid] if rid else []
-    elif pack.setting("reduction_stacking") == "compound":
-        ratio = min([p for _, _, p in candidates if p is not None] + [class_ratio])
-        for _, factor, _ in candidates:
-            ratio = ratio * factor if factor is not None else ratio
-        applied = [rid for rid, _, _ in candidates]
-    else:
-        raise InputError(f"setting reduction_stacking is {pack.setting('reduction_stacking')!r};"
-                         " expected lowest or compound", field="settings.reduction_stacking")
-    return ratio, class_ratio, table_id, applied, citations + [rule_citations[r] for r in applied]
-
-
-def _bases(pack: RulePack, inst: Institution, computation: Month, rows: list[BalanceRow],
-           rates: list[FxRate], fx_ccy: str, result: InstitutionResult) -> dict[str, Decimal]:
-    """Average base per category in its reserve currency, over the computation month."""
+def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
+           rows: list[BalanceRow], rates: list[FxRate], fx_ccy: str | None,
+           result: InstitutionResult) -> dict[str, Decimal]:
+    """Base per category in its reserve currency, from the computation period."""
     header = pack.header
     for row in rows:
         kind = header.categories[row.category].kind if row.category in header.categories else None
@@ -166,11 +146,16 @@ def _bases(pack: RulePack, inst: Institution, computation: Month, rows: list[Bal
         if (kind == "domestic") != (row.currency == header.domestic_currency):
             raise InputError(f"institution {inst.id}, {row.date}: category {row.category} cannot "
                              f"hold {row.currency} deposits", field="currency", institution=inst.id)
+    last = computation.last  # hoisted: a property, computed once not once per row
     series = daily_series((r.date, (r.category, r.currency), r.amount)
-                          for r in rows if r.date <= computation.last)
-    avg = monthly_average(series, computation, missing_days=pack.setting("missing_days"),
-                          opened=_opened_in(inst, computation), what="balances",
-                          institution=inst.id)
+                          for r in rows if r.date <= last)
+    if pack.periods.base == "end_of_period":
+        avg = balance_at(series, computation, missing_days=pack.setting("missing_days"),
+                         what="balances", institution=inst.id)
+    else:
+        avg = monthly_average(series, computation, missing_days=pack.setting("missing_days"),
+                              opened=_opened_in(inst, computation), what="balances",
+                              institution=inst.id)
     if avg.filled_days:
         result.findings.append(filled_finding("balances", avg.filled_days))
     if avg.zero_days:
@@ -196,10 +181,11 @@ def _bases(pack: RulePack, inst: Institution, computation: Month, rows: list[Bal
     return bases
 
 
-def _compare(pack: RulePack, inst: Institution, month: Month, holdings: list[HoldingRow],
-             result: InstitutionResult) -> None:
-    """Holdings averaged over the maintenance month against the requirement, and interest."""
-    mine = [h for h in holdings if h.date <= month.last]
+def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
+             holdings: list[HoldingRow], result: InstitutionResult) -> None:
+    """Holdings averaged over the maintenance period against the requirement, and interest."""
+    last = month.last
+    mine = [h for h in holdings if h.date <= last]
     if not mine:
         raise InputError(f"no central-bank holdings for institution {inst.id} in or before "
                          f"{month}", field="holdings", institution=inst.id, period=str(month))

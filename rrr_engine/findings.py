@@ -1,7 +1,9 @@
 """Findings that are not figures: filled days and working-day deadlines.
 
-Deadlines need the pack's holiday calendar; a date outside the years it covers is still
-computed (weekends only) but flagged, because Tết moves and a guessed deadline is a risk.
+Which reports and notices are due is the pack's data (``pack.reports`` and ``pack.notices``,
+:mod:`rrr_engine.reporting`); this module only counts working days. Deadlines need the pack's
+holiday calendar; a date outside the years it covers is still computed (weekends only) but
+flagged, because Tết moves and a guessed deadline is a risk.
 """
 
 from __future__ import annotations
@@ -9,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from .bands import cell_is_zero
 from .models import Institution
-from .periods import Month
 from .rulesets import RulePack
 
 __all__ = ["deadline_findings", "filled_finding"]
@@ -38,19 +40,23 @@ def _due(pack: RulePack, code: str, start: dt.date, n: int, *, after: bool, text
     return finding
 
 
-def deadline_findings(pack: RulePack, inst: Institution, month: Month) -> list[dict[str, Any]]:
-    """DTBB001 due date for the month, and the operations notice for a new institution."""
+def deadline_findings(pack: RulePack, inst: Institution, month: Any) -> list[dict[str, Any]]:
+    """The pack's reports due for the maintenance period, and notices for its events."""
     out = []
-    zero_class = all(
-        all(v == 0 for v in row.values.values())
-        for table in pack.in_force(month)["ratios"] for row in table.rows
-        if inst.class_ in row.classes)
-    has_rows = any(inst.class_ in row.classes for t in pack.in_force(month)["ratios"] for row in t.rows)
-    if not (zero_class and has_rows and pack.header.zero_ratio_classes_do_not_report):
-        out.append(_due(pack, "dtbb001_due", month.first, 3, after=False,
-                        text=f"Form DTBB001 (average reservable balances of {month - 1}) is"))
-    for event in inst.events:
-        if event.type == "commenced_operations" and Month.of(event.date) == month:
-            out.append(_due(pack, "operations_notice_due", event.date, 3, after=True,
-                            text=f"Written notice to the SBV of operations started {event.date} is"))
+    header = pack.header
+    if header.reports:
+        rows = [row for table in pack.in_force(month)["ratios"] for row in table.rows
+                if inst.class_ in row.classes]
+        zero_class = all(cell_is_zero(v) for row in rows for v in row.values.values())
+        excused = bool(rows) and zero_class and header.zero_ratio_classes_do_not_report
+        computation = pack.periods.computation(month)
+        for report in header.reports if not excused else ():
+            text = report.text.format(computation=computation, maintenance=month)
+            out.append(_due(pack, report.code, month.first, report.working_day, after=False,
+                            text=text))
+    for notice in header.notices:
+        for event in inst.events:
+            if event.type == notice.event and month.first <= event.date <= month.last:
+                out.append(_due(pack, notice.code, event.date, notice.working_days_after,
+                                after=True, text=notice.text.format(date=event.date)))
     return out

@@ -5,16 +5,21 @@ Each :class:`Kernel` owns one ``durable.engine.Host`` (never the process-global 
 version's rules become one ruleset given as JSON data; every rule's action is resolved by name
 and only records that the rule fired. A decision fact is asserted (not posted: a posted event
 is consumed by the first rule that matches, hiding a second match) and its state deleted at
-once, since a ruleset holds at most 1,024 live contexts.
+once, since a ruleset holds at most 1,024 live contexts. Every ruleset also has a catch-all
+rule, so every fact is handled: ``delete_state`` on a context whose only fact matched nothing
+crashes the durable_rules C core with a segmentation fault (measured, 2.0.28), and "no ratio
+rule applies" is decided from the rules that fired instead.
 
 Facts carry no money: only the class, the category, status flags and attributes scaled to
 integers, because durable_rules speaks JSON and compares floats inexactly. Decisions depend on
-nothing else, so identical inputs are decided once and the answer is reused.
+nothing else, so identical inputs are decided once and the answer is reused. A version is a
+month (monthly packs) or a day (calendar packs); the kernel only uses it as a key.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import itertools
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,11 +27,17 @@ from typing import Any
 
 import durable.engine as durable
 
+from .errors import EvaluationError
 from .rules_model import When
 from .rulesets import RulePack
 from .periods import Month
 
-__all__ = ["Decision", "Kernel", "SCALE"]
+__all__ = ["Decision", "Kernel", "SCALE", "Version"]
+
+Version = Month | dt.date
+
+_EVERY_FACT = {"$ex": {"cat": 1}}
+_SEEN = "seen|every fact"  # the catch-all rule (see the module docstring)
 
 # Attributes are shares (0..1) compared at a millionth; finer bounds are refused at compile.
 SCALE = Decimal(1_000_000)
@@ -39,6 +50,7 @@ class Decision:
     ratios: tuple[str, ...]
     exemptions: tuple[str, ...]
     reductions: tuple[str, ...]
+    allowances: tuple[str, ...] = ()
 
 
 def _scaled(value: Decimal, where: str) -> int:
@@ -73,17 +85,18 @@ def compile_when(when: When, *, where: str) -> list[dict[str, Any]]:
     return terms
 
 
-def compile_version(pack: RulePack, version: Month) -> dict[str, Any]:
+def compile_version(pack: RulePack, version: Version) -> dict[str, Any]:
     """The ruleset (name → rules) for the rules in force at ``version``, as JSON data."""
     rules: dict[str, Any] = {}
     in_force = pack.in_force(version)
 
     def add(name: str, terms: list[dict[str, Any]]) -> None:
         # durable_rules needs at least one term; "cat exists" is true of every fact we assert
-        terms = terms or [{"$ex": {"cat": 1}}]
+        terms = terms or [_EVERY_FACT]
         rules[name] = {"all": [{"m": terms[0] if len(terms) == 1 else {"$and": terms}}],
                        "run": name}
 
+    add(_SEEN, [])
     for table in in_force["ratios"]:
         for r, row in enumerate(table.rows):
             for category in row.values:
@@ -94,6 +107,8 @@ def compile_version(pack: RulePack, version: Month) -> dict[str, Any]:
         add(f"exemption|{rule.id}", compile_when(rule.when, where=rule.id))
     for rule in in_force["reductions"]:
         add(f"reduction|{rule.id}", compile_when(rule.when, where=rule.id))
+    for rule in in_force["allowances"]:
+        add(f"allowance|{rule.id}", compile_when(rule.when, where=rule.id))
     return rules
 
 
@@ -117,22 +132,20 @@ class Kernel:
         self.reuse_decisions = reuse_decisions
         self._fired: list[str] = []
         self._host = _Host(self._fired)
-        self._names: dict[Month, str] = {}
+        self._names: dict[Version, str] = {}
         self._cache: dict[tuple[Any, ...], Decision] = {}
         self._sids = itertools.count()
         self.facts_asserted = 0
 
-    def _ruleset(self, version: Month) -> str:
+    def _ruleset(self, version: Version) -> str:
         if version not in self._names:
             name = f"{self.pack.id}@{version}#{self.pack.sha256[:12]}"
-            rules = compile_version(self.pack, version)
-            if rules:
-                # durable mutates what it is given: hand it a copy (measured, see notes)
-                self._host.set_rulesets(copy.deepcopy({name: rules}))
-            self._names[version] = name if rules else ""
+            # durable mutates what it is given: hand it a copy (measured, see notes)
+            self._host.set_rulesets(copy.deepcopy({name: compile_version(self.pack, version)}))
+            self._names[version] = name
         return self._names[version]
 
-    def decide(self, version: Month, cls: str, category: str, statuses: frozenset[str],
+    def decide(self, version: Version, cls: str, category: str, statuses: frozenset[str],
                attributes: dict[str, Decimal]) -> Decision:
         """Rules that fire for one fact of ``version``; reused for identical inputs."""
         key = (version, cls, category, statuses, tuple(sorted(attributes.items())))
@@ -143,22 +156,20 @@ class Kernel:
             self._cache[key] = decision
         return decision
 
-    def _evaluate(self, version: Month, cls: str, category: str, statuses: frozenset[str],
+    def _evaluate(self, version: Version, cls: str, category: str, statuses: frozenset[str],
                   attributes: dict[str, Decimal]) -> Decision:
         name = self._ruleset(version)
         self._fired.clear()
-        if name:
-            sid = str(next(self._sids))
-            fact: dict[str, Any] = {"sid": sid, "cls": cls, "cat": category}
-            fact.update({f"st_{s}": s in statuses for s in self.pack.statuses})
-            fact.update({f"a_{k}": _scaled(v, k) for k, v in attributes.items()})
-            try:
-                self._host.assert_fact(name, fact)
-            except durable.MessageNotHandledException:
-                pass  # nothing matched: the caller turns that into a named error
-            finally:
-                self._host.delete_state(name, sid)
-            self.facts_asserted += 1
+        sid = str(next(self._sids))
+        fact: dict[str, Any] = {"sid": sid, "cls": cls, "cat": category}
+        fact.update({f"st_{s}": s in statuses for s in self.pack.statuses})
+        fact.update({f"a_{k}": _scaled(v, k) for k, v in attributes.items()})
+        self._host.assert_fact(name, fact)
+        self._host.delete_state(name, sid)
+        self.facts_asserted += 1
+        if _SEEN not in self._fired:
+            raise EvaluationError(f"rule kernel did not handle the fact for {cls}/{category} "
+                                  f"in {name}")
         fired = sorted(self._fired)
         pick = lambda kind: tuple(f.split("|", 1)[1] for f in fired if f.startswith(kind + "|"))  # noqa: E731
-        return Decision(pick("ratio"), pick("exemption"), pick("reduction"))
+        return Decision(pick("ratio"), pick("exemption"), pick("reduction"), pick("allowance"))

@@ -1,8 +1,11 @@
-"""Calendar months, calendar days and working days.
+"""Calendar months, dated periods, calendar days and working days.
 
-A :class:`Month` is the unit of every reserve rule (maintenance and computation periods are
-calendar months). Working days come from a :class:`WorkingCalendar`, whose holidays are data
-in the rule pack, because Tết and the other holidays move from year to year.
+A :class:`Month` is the period of a monthly pack (maintenance and computation periods are
+calendar months, as in Vietnam). A :class:`DatedPeriod` is a run of calendar days with an id,
+the period of a pack whose maintenance periods follow a published calendar (the ECB's six
+weeks, Regulation D's two weeks). Both offer ``first``, ``last``, ``days`` and ``dates()``, so
+averages and holdings work on either. Working days come from a :class:`WorkingCalendar`, whose
+holidays are data in the rule pack, because Tết and the other holidays move from year to year.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import total_ordering
 
-__all__ = ["Month", "WorkingCalendar", "days_between"]
+__all__ = ["DatedPeriod", "Month", "WorkingCalendar", "days_between"]
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -40,7 +43,10 @@ class Month:
         found = _MONTH.match(str(text).strip())
         if not found:
             raise ValueError(f"{text!r} is not a month; expected YYYY-MM such as 2025-10")
-        return cls(int(found.group(1)), int(found.group(2)))
+        try:
+            return cls(int(found.group(1)), int(found.group(2)))
+        except ValueError:
+            raise ValueError(f"{text!r} is not a month; expected YYYY-MM such as 2025-10") from None
 
     @classmethod
     def of(cls, day: dt.date) -> Month:
@@ -82,6 +88,38 @@ class Month:
     def index(self) -> int:
         """``yyyymm`` as an integer, for comparisons inside the rule kernel."""
         return self.year * 100 + self.month
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class DatedPeriod:
+    """Calendar days ``first``..``last`` inclusive, named ``id``; ordered by its dates."""
+
+    id: str
+    first: dt.date
+    last: dt.date
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ValueError(f"period {self.id}: end {self.last} is before start {self.first}")
+
+    def __str__(self) -> str:
+        return self.id
+
+    def __lt__(self, other: DatedPeriod) -> bool:
+        return (self.first, self.last) < (other.first, other.last)
+
+    @property
+    def days(self) -> int:
+        """Number of calendar days (the divisor of every average over the period)."""
+        return (self.last - self.first).days + 1
+
+    def dates(self) -> Iterator[dt.date]:
+        return days_between(self.first, self.last)
+
+    @property
+    def span(self) -> str:
+        return f"{self.first}..{self.last}"
 
 
 def days_between(start: dt.date, end: dt.date) -> Iterator[dt.date]:

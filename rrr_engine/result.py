@@ -4,19 +4,26 @@
 as decimal strings) and the only place where the pack's rounding policy is applied. Totals are
 rounded from the exact sum, not summed from rounded lines, so they may differ from the sum of
 the printed lines by a minor unit; that is the declared policy.
+
+Fields added for the general rule language appear in the JSON only when they are in play, so
+a pack that uses none of them (Vietnam) keeps exactly its former output: a line's
+``tranches`` (tiered cells), ``allowances`` with ``required_before_allowances`` (``required``
+is then net of them), and ``period_dates`` (calendar packs and reference-date bases).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from .bands import Tranche
 from .models import Institution
 from .money import RoundingPolicy, dec_str
-from .periods import Month
+from .periods import DatedPeriod, Month
 
-__all__ = ["ExemptionResult", "InstitutionResult", "Line"]
+__all__ = ["AllowanceLine", "ExemptionResult", "InstitutionResult", "Line"]
 
 
 def _ratio(value: Decimal) -> str:
@@ -35,22 +42,35 @@ class Line:
     rule: str
     reductions: list[str]
     citations: list[str]
+    tranches: list[Tranche] | None = None
 
 
 @dataclass
 class ExemptionResult:
     rule: str
     citation: str
-    start: Month | None
-    end: Month | None
+    start: Month | dt.date | None
+    end: Month | dt.date | None
+    title: str = ""
+
+
+@dataclass
+class AllowanceLine:
+    """An allowance that applied: its declared ``amount`` and what it ``deducted`` (floored)."""
+
+    rule: str
+    currency: str
+    amount: Decimal
+    deducted: Decimal
+    citation: str
     title: str = ""
 
 
 @dataclass
 class InstitutionResult:
     institution: Institution
-    maintenance_period: Month
-    computation_period: Month
+    maintenance_period: Month | DatedPeriod
+    computation_period: Month | DatedPeriod
     ruleset: dict[str, str]
     statuses: list[str] = field(default_factory=list)
     status: str = "required"
@@ -62,6 +82,9 @@ class InstitutionResult:
     shortfall: dict[str, Decimal] | None = None
     interest: dict[str, Decimal] | None = None
     findings: list[dict[str, Any]] = field(default_factory=list)
+    allowances: list[AllowanceLine] | None = None
+    required_before_allowances: dict[str, Decimal] | None = None
+    period_dates: dict[str, str] | None = None
 
     @property
     def has_shortfall(self) -> bool:
@@ -73,6 +96,26 @@ class InstitutionResult:
             if values is None:
                 return None
             return {ccy: dec_str(rounding.round(v, ccy)) for ccy, v in values.items()}
+
+        def amount(value: Decimal, ccy: str) -> str:
+            return dec_str(rounding.round(value, ccy))
+
+        def line(ln: Line) -> dict[str, Any]:
+            shown: dict[str, Any] = {
+                "category": ln.category, "reserve_currency": ln.reserve_currency,
+                "average_base": None if ln.average_base is None else amount(
+                    ln.average_base, ln.reserve_currency),
+                "ratio": _ratio(ln.ratio), "class_ratio": _ratio(ln.class_ratio),
+                "required": amount(ln.required, ln.reserve_currency),
+                "rule": ln.rule, "reductions": list(ln.reductions),
+                "citations": list(ln.citations)}
+            if ln.tranches is not None:
+                shown["tranches"] = [{
+                    "from": dec_str(t.lower), "upto": None if t.upper is None else dec_str(t.upper),
+                    "ratio": _ratio(t.ratio), "class_ratio": _ratio(t.class_ratio),
+                    "base": amount(t.base, ln.reserve_currency),
+                    "required": amount(t.required, ln.reserve_currency)} for t in ln.tranches]
+            return shown
 
         out: dict[str, Any] = {
             "institution_id": self.institution.id,
@@ -88,17 +131,18 @@ class InstitutionResult:
                 "from": None if self.exemption.start is None else str(self.exemption.start),
                 "to": None if self.exemption.end is None else str(self.exemption.end),
                 "title": self.exemption.title},
-            "lines": [{
-                "category": ln.category, "reserve_currency": ln.reserve_currency,
-                "average_base": None if ln.average_base is None else dec_str(
-                    rounding.round(ln.average_base, ln.reserve_currency)),
-                "ratio": _ratio(ln.ratio), "class_ratio": _ratio(ln.class_ratio),
-                "required": dec_str(rounding.round(ln.required, ln.reserve_currency)),
-                "rule": ln.rule, "reductions": list(ln.reductions),
-                "citations": list(ln.citations)} for ln in self.lines],
+            "lines": [line(ln) for ln in self.lines],
             "required": money(self.required),
             "findings": [dict(f) for f in self.findings],
         }
+        if self.allowances is not None:
+            out["required_before_allowances"] = money(self.required_before_allowances)
+            out["allowances"] = [{
+                "rule": a.rule, "currency": a.currency, "amount": dec_str(a.amount),
+                "deducted": amount(a.deducted, a.currency), "citation": a.citation,
+                "title": a.title} for a in self.allowances]
+        if self.period_dates is not None:
+            out["period_dates"] = dict(self.period_dates)
         if self.held is not None:
             out.update(held=money(self.held), excess=money(self.excess),
                        shortfall=money(self.shortfall), interest=money(self.interest))

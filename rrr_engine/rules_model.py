@@ -2,26 +2,34 @@
 
 A pack declares its vocabulary (institution classes, reserve categories, currencies), its
 named settings (every interpretation the law leaves open), statuses derived from dated events,
-and dated, cited rules of four kinds: ratio tables, exemptions, reductions and interest rates.
-Unknown fields are errors, so a misspelt key never silently drops a rule. Conditions are
-data (``when:``), compiled to durable_rules by :mod:`rrr_engine.kernel`; nothing here is code.
+and dated, cited rules of five kinds: ratio tables (a cell is one ratio or marginal bands),
+exemptions, reductions, allowances (a fixed amount off the requirement) and interest rates.
+Its period calendar is :mod:`rrr_engine.calendars`. Unknown fields are errors, so a misspelt
+key never silently drops a rule. Conditions are data (``when:``), compiled to durable_rules
+by :mod:`rrr_engine.kernel`; nothing here is code. docs/rule-language.md is the reference.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .bands import Band, Cell, cell_is_zero, parse_bands
 from .money import RoundingPolicy
 from .periods import Month
+from .reporting import EventNotice, ReportDeadline
 
 __all__ = [
-    "CategoryDef", "Citation", "Comparison", "Effective", "Exemption", "InterestRate",
-    "PackHeader", "ProposedRatio", "RatioRow", "RatioTable", "Reduction", "Setting",
-    "StatusDef", "StatusEdge", "When",
+    "Allowance", "Band", "CategoryDef", "Citation", "Comparison", "Effective", "EventNotice",
+    "Exemption", "InterestRate", "PackHeader", "ProposedRatio", "RatioRow", "RatioTable",
+    "Reduction", "ReportDeadline", "Setting", "StatusDef", "StatusEdge", "When", "cell_is_zero",
 ]
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class _Strict(BaseModel):
@@ -48,24 +56,61 @@ class Citation(_Strict):
 
 
 class Effective(_Strict):
-    """Maintenance months a rule is in force: ``from`` inclusive, ``to`` inclusive or open."""
+    """When a rule is in force: ``from`` inclusive, ``to`` inclusive or open.
 
-    from_: Month = Field(alias="from")
-    to: Month | None = None
+    Bounds are months (``2025-10``: maintenance months, the unit of a monthly pack) or days
+    (``2020-03-26``: a calendar pack's rule is in force for a maintenance period when the
+    period's start date lies within the bounds; a month bound there means its first or last
+    day). A monthly pack refuses day bounds at load (:mod:`rrr_engine.rulesets`).
+    """
+
+    from_: Month | dt.date = Field(alias="from")
+    to: Month | dt.date | None = None
 
     @field_validator("from_", "to", mode="before")
     @classmethod
-    def _month(cls, value: Any) -> Any:
-        return None if value is None else Month.parse(value)
+    def _bound(cls, value: Any) -> Any:
+        if value is None or isinstance(value, Month):
+            return value
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if _DAY.match(str(value).strip()):
+            try:
+                return dt.date.fromisoformat(str(value).strip())
+            except ValueError:
+                raise ValueError(f"{value!r} is not a calendar day") from None
+        return Month.parse(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> Effective:
-        if self.to is not None and self.to < self.from_:
+        if self.to is not None and self.last_day < self.first_day:
             raise ValueError(f"effective.to {self.to} is before effective.from {self.from_}")
         return self
 
-    def covers(self, month: Month) -> bool:
-        return self.from_ <= month and (self.to is None or month <= self.to)
+    @property
+    def first_day(self) -> dt.date:
+        return self.from_.first if isinstance(self.from_, Month) else self.from_
+
+    @property
+    def last_day(self) -> dt.date | None:
+        if self.to is None:
+            return None
+        return self.to.last if isinstance(self.to, Month) else self.to
+
+    @property
+    def by_day(self) -> bool:
+        """Whether either bound is a day rather than a month."""
+        return not isinstance(self.from_, Month) or (self.to is not None
+                                                     and not isinstance(self.to, Month))
+
+    def covers(self, point: Month | dt.date) -> bool:
+        """In force for a maintenance month, or for a period starting on the day ``point``."""
+        if isinstance(point, Month) and not self.by_day:
+            return self.from_ <= point and (self.to is None or point <= self.to)
+        day = point.first if isinstance(point, Month) else point
+        return self.first_day <= day and (self.last_day is None or day <= self.last_day)
 
 
 class Comparison(_Strict):
@@ -153,7 +198,7 @@ class PackHeader(_Strict):
     jurisdiction: str
     label: str = Field(min_length=1, description="the pack's release label, e.g. 2025.10")
     domestic_currency: str
-    foreign_reserve_currency: str
+    foreign_reserve_currency: str | None = None
     elective_reserve_currencies: tuple[str, ...] = ()
     election_threshold: Decimal = Decimal("0.5")
     classes: tuple[str, ...] = Field(min_length=1)
@@ -161,18 +206,41 @@ class PackHeader(_Strict):
     events: tuple[str, ...] = ()
     rounding: RoundingPolicy = RoundingPolicy()
     zero_ratio_classes_do_not_report: bool = True
+    zero_ratio_basis: str | None = None
+    reports: tuple[ReportDeadline, ...] = ()
+    notices: tuple[EventNotice, ...] = ()
+
+    @model_validator(mode="after")
+    def _foreign(self) -> PackHeader:
+        foreign = [c for c, d in self.categories.items() if d.kind == "foreign"]
+        if foreign and not self.foreign_reserve_currency:
+            raise ValueError(f"foreign categories ({', '.join(foreign)}) need a "
+                             "foreign_reserve_currency")
+        return self
+
+    @property
+    def reserve_currencies(self) -> tuple[str, ...]:
+        """Every currency the pack can hold reserves in."""
+        out = [self.domestic_currency]
+        for ccy in (self.foreign_reserve_currency, *self.elective_reserve_currencies):
+            if ccy and ccy not in out:
+                out.append(ccy)
+        return tuple(out)
 
 
 class RatioRow(_Strict):
+    """Ratios of one group of classes: per category a ratio, a list of bands, or null."""
+
     classes: tuple[str, ...] = Field(min_length=1)
-    values: dict[str, Decimal | None]
+    values: dict[str, Cell]
     unset_reason: str | None = None
 
     @field_validator("values", mode="before")
     @classmethod
     def _exact(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: _no_float(v) for k, v in value.items()}
+            return {k: parse_bands(k, v) if isinstance(v, (list, tuple)) else _no_float(v)
+                    for k, v in value.items()}
         return value
 
     @model_validator(mode="after")
@@ -180,7 +248,7 @@ class RatioRow(_Strict):
         for category, ratio in self.values.items():
             if ratio is None and not self.unset_reason:
                 raise ValueError(f"{category}: a null ratio needs an unset_reason")
-            if ratio is not None and not Decimal(0) <= ratio <= Decimal(1):
+            if isinstance(ratio, Decimal) and not Decimal(0) <= ratio <= Decimal(1):
                 raise ValueError(f"{category}: ratio {ratio} is outside 0..1")
         return self
 
@@ -231,3 +299,22 @@ class InterestRate(_Strict):
     applies_to: Literal["domestic", "foreign"]
     annual_rate: Decimal = Field(ge=0)
     day_count_basis: int = Field(default=365, gt=0)
+
+
+class Allowance(_Strict):
+    """A fixed amount deducted from an institution's total requirement in ``currency``.
+
+    Applied after every category line is summed, never below zero (the ECB's lump-sum
+    allowance). ``when`` may name classes, statuses and attributes, not categories: an
+    allowance belongs to the institution, not to a line.
+    """
+
+    id: str
+    title: str = ""
+    effective: Effective
+    citation: Citation
+    when: When = When()
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    amount: Decimal = Field(ge=0)
+
+    _f = field_validator("amount", mode="before")(lambda cls, v: _no_float(v))

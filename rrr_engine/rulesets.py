@@ -3,9 +3,11 @@
 A pack is a directory of YAML files (``pack.yaml``, ``ratios.yaml``, ...; any split works,
 each top-level key may appear in one file only) plus ``scenarios/`` with its tests. Loading
 validates every file against :mod:`rrr_engine.rules_model`, resolves ``$setting`` references,
-checks that every class, category, status and event named exists, and derives the pack's
-versions: a new version starts at every month where any rule starts or stops being in force.
-The pack's identity is the sha256 of its rule files, which approvals and results record.
+checks that every class, category, status, event and currency named exists, builds the period
+calendar (:mod:`rrr_engine.calendars`) and derives the pack's versions: a new version starts
+wherever any rule starts or stops being in force, at a month in a monthly pack and at a day in
+a calendar pack (whose periods are matched by their start date). The pack's identity is the
+sha256 of its rule files, which approvals and results record.
 """
 
 from __future__ import annotations
@@ -18,16 +20,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .calendars import MonthlyPeriods, Periods, build_periods
 from .errors import NoRulesetInForce, RuleFileError
-from .periods import Month, WorkingCalendar
-from .rules_model import (Exemption, InterestRate, PackHeader, RatioTable, Reduction, Setting,
-                          StatusDef, When)
+from .periods import DatedPeriod, Month, WorkingCalendar
+from .rules_model import (Allowance, Exemption, InterestRate, PackHeader, RatioTable, Reduction,
+                          Setting, StatusDef, When)
 from .yamlsrc import SourceDoc, load_document, parse_model
 
 __all__ = ["RulePack", "load_pack"]
 
 _SECTIONS = ("pack", "settings", "statuses", "ratios", "exemptions", "reductions", "interest",
-             "calendar")
+             "calendar", "allowances", "periods")
+_RULE_KINDS = ("ratios", "exemptions", "reductions", "interest", "allowances")
+_DAY = dt.timedelta(days=1)
 
 
 class _CalendarDay(BaseModel):
@@ -58,6 +63,8 @@ class RulePack:
     sha256: str
     files: dict[str, str] = field(default_factory=dict)  # section -> file it came from
     lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (section, rule id) -> line
+    allowances: list[Allowance] = field(default_factory=list)
+    periods: Periods = field(default_factory=MonthlyPeriods)
 
     @property
     def id(self) -> str:
@@ -67,33 +74,45 @@ class RulePack:
         return self.settings[name].value
 
     def all_rules(self) -> list[Any]:
-        return [*self.ratios, *self.exemptions, *self.reductions, *self.interest]
+        return [*self.ratios, *self.exemptions, *self.reductions, *self.interest, *self.allowances]
 
     @property
-    def versions(self) -> list[Month]:
-        """Months where the set of rules in force changes, oldest first."""
-        starts: set[Month] = set()
+    def versions(self) -> list[Month] | list[dt.date]:
+        """Where the set of rules in force changes, oldest first: months in a monthly pack,
+        days in a calendar pack (a version applies to the periods starting on or after it)."""
+        if self.periods.kind == "monthly":
+            months: set[Month] = set()
+            for rule in self.all_rules():
+                months.add(rule.effective.from_)
+                if rule.effective.to is not None:
+                    months.add(rule.effective.to + 1)
+            return sorted(months)
+        days: set[dt.date] = set()
         for rule in self.all_rules():
-            starts.add(rule.effective.from_)
-            if rule.effective.to is not None:
-                starts.add(rule.effective.to + 1)
-        return sorted(starts)
+            days.add(rule.effective.first_day)
+            if rule.effective.last_day is not None:
+                days.add(rule.effective.last_day + _DAY)
+        return sorted(days)
 
-    def version_for(self, month: Month) -> Month:
-        """The version in force for a maintenance month; an error before the first one."""
-        earlier = [v for v in self.versions if v <= month]
+    def version_for(self, month: Month | DatedPeriod) -> Month | dt.date:
+        """The version in force for a maintenance period; an error before the first one."""
+        point = self.periods.point(month)
+        earlier = [v for v in self.versions if v <= point]
         if not earlier:
             first = self.versions[0] if self.versions else "none"
+            span = f" ({month.span})" if isinstance(month, DatedPeriod) else ""
             raise NoRulesetInForce(
-                f"no ruleset in force for {month}: pack {self.id} starts at {first}",
+                f"no ruleset in force for {month}{span}: pack {self.id} starts at {first}",
                 pack=self.id, period=str(month))
         return earlier[-1]
 
-    def in_force(self, month: Month) -> dict[str, list[Any]]:
-        """The rules of each kind in force for ``month``."""
-        pick = lambda rules: [r for r in rules if r.effective.covers(month)]  # noqa: E731
+    def in_force(self, month: Month | DatedPeriod | dt.date) -> dict[str, list[Any]]:
+        """The rules of each kind in force for a maintenance period (or a version)."""
+        point = self.periods.point(month)
+        pick = lambda rules: [r for r in rules if r.effective.covers(point)]  # noqa: E731
         return {"ratios": pick(self.ratios), "exemptions": pick(self.exemptions),
-                "reductions": pick(self.reductions), "interest": pick(self.interest)}
+                "reductions": pick(self.reductions), "interest": pick(self.interest),
+                "allowances": pick(self.allowances)}
 
 
 def _resolve_settings(value: Any, settings: dict[str, Setting], doc: SourceDoc,
@@ -172,11 +191,17 @@ def _build(directory: Path, docs: dict[str, SourceDoc], sha: str) -> RulePack:
         return [parse_model(doc, model, data=body, prefix=(key, i)) for i, body in enumerate(items)]
 
     statuses = dict(parsed("statuses", StatusDef))
+    periods_doc, periods_data = _section(docs, "periods", {})
+    if periods_doc is not None:
+        periods_data = _resolve_settings(periods_data, settings, periods_doc, ("periods",))
+    lag = settings["computation_lag_months"].value if "computation_lag_months" in settings else 1
     pack = RulePack(
         path=directory, header=header, settings=settings, statuses=statuses,
         ratios=parsed("ratios", RatioTable), exemptions=parsed("exemptions", Exemption),
         reductions=parsed("reductions", Reduction), interest=parsed("interest", InterestRate),
-        calendar=_calendar(docs), sha256=sha, files={k: d.file for k, d in docs.items()})
+        calendar=_calendar(docs), sha256=sha, files={k: d.file for k, d in docs.items()},
+        allowances=parsed("allowances", Allowance),
+        periods=build_periods(periods_doc, periods_data, pack=header.id, default_lag=int(lag)))
     _cross_check(pack, docs)
     return pack
 
@@ -196,6 +221,8 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
     h = pack.header
     known = {"classes": set(h.classes), "categories": set(h.categories),
              "status": set(pack.statuses), "not_status": set(pack.statuses)}
+    noun = {"classes": "class", "categories": "category", "status": "status",
+            "not_status": "status"}
     seen: dict[str, str] = {}
 
     def fail(key: str, index: Any, sub: tuple[Any, ...], problem: str) -> None:
@@ -208,14 +235,15 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
         for kind, allowed in known.items():
             for name in getattr(when, kind) or ():
                 if name not in allowed:
-                    fail(key, index, ("when", kind), f"unknown {kind.rstrip('s')} {name!r}; "
+                    fail(key, index, ("when", kind), f"unknown {noun[kind]} {name!r}; "
                          f"declared: {', '.join(sorted(allowed))}")
         for attr in when.attributes or {}:
             if attr != "agri_lending_share":
                 fail(key, index, ("when", "attributes", attr),
                      "unknown attribute; supported: agri_lending_share")
 
-    for key in ("ratios", "exemptions", "reductions", "interest"):
+    monthly = pack.periods.kind == "monthly"
+    for key in _RULE_KINDS:
         for index, rule in enumerate(getattr(pack, key)):
             if rule.id in seen:
                 fail(key, index, ("id",), f"duplicate rule id {rule.id!r} (also in {seen[rule.id]})")
@@ -223,17 +251,33 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
             pack.lines[(key, rule.id)] = docs[key].line_of((key, index)) or 0
             if hasattr(rule, "when"):
                 check_when(key, index, rule.when)
+            if monthly and rule.effective.by_day:
+                fail(key, index, ("effective",), "effective dates are months (YYYY-MM) in a "
+                     "pack with monthly periods; days need periods: {kind: calendar}")
+    for index, rule in enumerate(pack.allowances):
+        if rule.when.categories:
+            fail("allowances", index, ("when", "categories"), "an allowance applies to the "
+                 "institution's total, so its when: cannot name categories")
+        if rule.currency not in h.reserve_currencies:
+            fail("allowances", index, ("currency",), f"currency {rule.currency!r} is not one "
+                 f"the pack holds reserves in ({', '.join(h.reserve_currencies)})")
     for index, table in enumerate(pack.ratios):
         for r, row in enumerate(table.rows):
             for name in row.classes:
                 if name not in known["classes"]:
                     fail("ratios", index, ("rows", r, "classes"), f"unknown class {name!r}")
-            for name in row.values:
+            for name, cell in row.values.items():
                 if name not in known["categories"]:
                     fail("ratios", index, ("rows", r, "values", name), f"unknown category {name!r}")
+                if isinstance(cell, tuple) and h.categories[name].kind != "domestic":
+                    fail("ratios", index, ("rows", r, "values", name), "tiered ratios (bands) "
+                         "are for domestic categories: band amounts are in the domestic currency")
     for name, status in pack.statuses.items():
         for edge_name in ("starts", "ends"):
             edge = getattr(status, edge_name)
             for event in (edge.event if edge else ()):
                 if h.events and event not in h.events:
                     fail("statuses", name, (edge_name, "event"), f"unknown event {event!r}")
+    for index, notice in enumerate(h.notices):
+        if h.events and notice.event not in h.events:
+            fail("pack", "notices", (index, "event"), f"unknown event {notice.event!r}")

@@ -1,9 +1,10 @@
 """A pack's YAML scenarios: worked cases compliance staff write, read and run.
 
 A scenario gives institutions, balances (a constant amount over a date range is the usual
-shorthand; default range: the whole computation month), FX rates and holdings, and what must
-come out: status, exemption, ratios and amounts per category, totals, finding codes, or an
-error. :func:`run_scenario` returns the list of differences (empty when it passes) and the
+shorthand; default range: the whole computation period), FX rates and holdings (default: the
+whole maintenance period), and what must come out: status, exemption, ratios and amounts per
+category (and per tranche of a tiered cell), allowances, totals, the periods, finding codes,
+or an error. ``period`` is a month (``2025-10``) or a calendar pack's period id. :func:`run_scenario` returns the list of differences (empty when it passes) and the
 rules the scenario exercised, for coverage; pytest collects these files through
 :mod:`rrr_engine.pytest_plugin`, ``rrr rules test`` runs them directly.
 """
@@ -47,12 +48,22 @@ class Rate(_M):
     vnd_per_unit: Decimal
 
 
+class ExpectTranche(_M):
+    """One band of a tiered line, in band order."""
+
+    ratio: Decimal | None = None
+    base: Decimal | None = None
+    required: Decimal | None = None
+
+
 class ExpectLine(_M):
     ratio: Decimal | None = None
+    class_ratio: Decimal | None = None
     required: Decimal | None = None
     average_base: Decimal | None = None
     rule: str | None = None
     reductions: list[str] | None = None
+    tranches: list[ExpectTranche] | None = None
 
 
 class Expect(_M):
@@ -65,7 +76,13 @@ class Expect(_M):
     excess: dict[str, Decimal] | None = None
     shortfall: dict[str, Decimal] | None = None
     interest: dict[str, Decimal] | None = None
+    required_before_allowances: dict[str, Decimal] | None = None
+    allowances: dict[str, Decimal] | None = None  # rule id -> amount deducted
+    computation_period: str | None = None
+    version: str | None = None  # the ruleset version applied
+    period_dates: dict[str, str] | None = None
     findings: list[str] | None = None  # codes that must be present
+    no_findings: list[str] | None = None  # codes that must be absent
 
 
 class ExpectError(_M):
@@ -142,6 +159,7 @@ def run_scenario(engine: Engine, sc: Scenario) -> ScenarioOutcome:
         for ln in res.lines:
             rules.add(ln.rule)
             rules.update(ln.reductions)
+        rules.update(a.rule for a in res.allowances or ())
     for exp in sc.expect:
         if exp.institution not in by_id:
             diffs.append(f"{exp.institution}: no result")
@@ -151,18 +169,32 @@ def run_scenario(engine: Engine, sc: Scenario) -> ScenarioOutcome:
             if want is not None and got != want:
                 diffs.append(f"{exp.institution}: {what}: expected {want}, got {got}")
         check("status", out["status"], exp.status)
+        check("computation_period", out["computation_period"], exp.computation_period)
+        check("version", out["ruleset"]["version"], exp.version)
+        for key, want in (exp.period_dates or {}).items():
+            check(f"period_dates.{key}", (out.get("period_dates") or {}).get(key), str(want))
         for key, want in (exp.exemption or {}).items():
             check(f"exemption.{key}", (out["exemption"] or {}).get(key), want)
         lines = {ln["category"]: ln for ln in out["lines"]}
         for cat, want in exp.lines.items():
             got = lines.get(cat, {})
-            for key in ("ratio", "required", "average_base"):
+            for key in ("ratio", "class_ratio", "required", "average_base"):
                 w = getattr(want, key)
                 g = got.get(key)
                 check(f"{cat}.{key}", None if g is None else Decimal(g), w)
             check(f"{cat}.rule", got.get("rule"), want.rule)
             check(f"{cat}.reductions", got.get("reductions"), want.reductions)
-        for key in ("required", "held", "excess", "shortfall", "interest"):
+            if want.tranches is not None:
+                bands = got.get("tranches") or []
+                check(f"{cat}.tranches (count)", len(bands), len(want.tranches))
+                for n, (tw, tg) in enumerate(zip(want.tranches, bands), 1):
+                    for key in ("ratio", "base", "required"):
+                        check(f"{cat}.tranche {n}.{key}", Decimal(tg[key]), getattr(tw, key))
+        if exp.allowances is not None:
+            got_allowances = {a["rule"]: Decimal(a["deducted"]) for a in out.get("allowances") or ()}
+            check("allowances", got_allowances, exp.allowances)
+        for key in ("required", "held", "excess", "shortfall", "interest",
+                    "required_before_allowances"):
             want = getattr(exp, key)
             if want is not None:
                 got = {c: Decimal(v) for c, v in (out.get(key) or {}).items()}
@@ -171,4 +203,7 @@ def run_scenario(engine: Engine, sc: Scenario) -> ScenarioOutcome:
         for code in exp.findings or ():
             if code not in codes:
                 diffs.append(f"{exp.institution}: finding {code!r} missing (got {codes})")
+        for code in exp.no_findings or ():
+            if code in codes:
+                diffs.append(f"{exp.institution}: finding {code!r} present but not expected")
     return ScenarioOutcome(name=sc.name, differences=diffs, rules=rules)

@@ -35,7 +35,7 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | float:
     try:
         return Decimal(text)
     except InvalidOperation:  # .inf / .nan: keep YAML's meaning, the models reject them
-        return float(text)
+        return yaml.SafeLoader.construct_yaml_float(loader, node)
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
