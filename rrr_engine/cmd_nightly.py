@@ -135,7 +135,7 @@ def render_summary(summary: NightlySummary, db: str) -> str:
     """What the job did, for a log or a terminal."""
     out = []
     for day in summary.days:
-        stored = [f"{s.stage} {s.month}: " + ", ".join(f"{i} v{v}" for i, v in s.written)
+        stored = [f"{s.stage} {s.period}: " + ", ".join(f"{i} v{v}" for i, v in s.written)
                   for s in day.stages if s.written]
         if stored or day.snapshot == "restated":
             out.append(f"{day.day}  snapshot {day.snapshot}; " + ("; ".join(stored) or "no result changed"))

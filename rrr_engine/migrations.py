@@ -60,7 +60,7 @@ SCHEMA_VERSION = Table(
 def _v1_nightly(conn: Connection) -> None:
     """Snapshots, versioned results with lines and DTBB001 averages, run manifests."""
     md = MetaData()
-    sha, month, ident, stamp = String(64), String(7), String(64), DateTime(timezone=True)
+    sha, month, ident, stamp = String(64), String(40), String(64), DateTime(timezone=True)
     Table("rrr_runs", md,
           Column("run_id", String(36), primary_key=True),
           Column("command", Text, nullable=False),

@@ -1,13 +1,15 @@
 """The nightly job: snapshot each business date, evaluate and close months, atomically per date.
 
-For one date D in month M the job (1) reads D from the source hooks, outside any
-transaction; then, in ONE transaction, (2) stores D's snapshot - unchanged figures write
-nothing, different figures for a stored date are refused unless restating; (3) evaluates
-M's ``requirement`` (from the snapshots of M-1) and the ``close`` of M-1 (M-1's requirement
-against M-1's holdings, known only now that M-1 is over), plus, when D's snapshot is new or
-restated, every stored stage whose inputs include D; results are stored only when they
-differ from the latest version; (4) commits. Only then are the reports for the months whose
-results D's run stored written (temporary file + rename), and the results published.
+For one date D in maintenance period P (a month, for Vietnam) the job (1) reads D from the
+source hooks, outside any transaction; then, in ONE transaction, (2) stores D's snapshot -
+unchanged figures write nothing, different figures for a stored date are refused unless
+restating; (3) evaluates P's ``requirement`` (from the snapshots of its computation period:
+for Vietnam the previous month, complete on P's first day) and the ``close`` of the period
+before P (its requirement against its holdings, known only now that it is over), plus, when
+D's snapshot is new or restated, every stored stage whose inputs include D; results are
+stored only when they differ from the latest version; (4) commits. Only then are the reports
+of the periods whose results D's run stored written (temporary file + rename), and the
+results published.
 
 A run killed anywhere loses at most the uncommitted date; re-running redoes it identically,
 because the outcome depends only on the source and the stored state. ``RRR_TEST_KILL_AFTER=n``
@@ -29,7 +31,6 @@ from .canonical import fingerprint
 from .daysource import fetch_day
 from .engine import Engine
 from .errors import InputError, RrrError, SnapshotConflict
-from .periods import Month
 from .resultstore import (StoredResult, institution_fingerprints, latest, results_as_of,
                           stored_keys)
 from .snapshots import DaySnapshot, delete_day, read_day, write_day
@@ -98,7 +99,7 @@ class NightlyJob:
 
     :param sources: plugin options naming the sources (files, a core-banking URL, ...).
     :param restate: replace a stored date whose figures the source now reports differently.
-    :param reports_dir: where month reports go (``None``: write no reports).
+    :param reports_dir: where period reports go (``None``: write no reports).
     """
 
     def __init__(self, engine: Engine, storage: Storage, sources: Mapping[str, Any], *,
@@ -159,9 +160,9 @@ class NightlyJob:
             outcome = DayOutcome(day, status, len(snap.balances), fingerprint=snap.fingerprint)
             if not snap.balances and self.engine.pack.calendar.is_working_day(day):
                 outcome.warnings.append(f"{day} is a working day but the source gave no balances")
-            for month, stage in self._due(conn, day, changed=status != "unchanged"):
+            for period, stage in self._due(conn, day, changed=status != "unchanged"):
                 outcome.stages.append(evaluate_stage(
-                    conn, self.engine, self.institutions, month, stage, as_of=day,
+                    conn, self.engine, self.institutions, period, stage, as_of=day,
                     run_id=run_id, now=now, tick=self.kill.tick))
         return outcome
 
@@ -181,25 +182,30 @@ class NightlyJob:
                   run_id=run_id, now=now, tick=self.kill.tick)
         return "new" if stored is None else "restated"
 
-    def _due(self, conn: Any, day: dt.date, *, changed: bool) -> list[tuple[Month, str]]:
+    def _due(self, conn: Any, day: dt.date, *, changed: bool) -> list[tuple[Any, str]]:
         """What ``day``'s run evaluates.
 
-        M's requirement and M-1's close while any institution lacks a result for them or its
-        record (class, events) changed since; and, when ``day``'s snapshot is new or restated,
-        every stored stage that reads ``day``. Anything else could not change a result.
+        The requirement of the period containing ``day`` and the close of the last period
+        that ended before it, while any institution lacks a result for them or its record
+        (class, events) changed since; and, when ``day``'s snapshot is new or restated, every
+        stored stage that reads ``day``. Nothing else could change a result.
         """
-        month = Month.of(day)
+        periods = self.engine.pack.periods
+        candidates = [(periods.containing(day), "requirement"), (_last_ended(periods, day), "close")]
         due = set()
-        for period, stage in ((month, "requirement"), (month - 1, "close")):
+        for period, stage in candidates:
+            if period is None:
+                continue  # a calendar pack's day outside every listed period
             stored = institution_fingerprints(conn, str(period), stage)
             if any(stored.get(i.id) != fp for i, fp in self._fingerprints):
                 due.add((period, stage))
         if changed:
-            for period, stage in stored_keys(conn):
-                if window(self.engine, Month.parse(period), stage).reads(day):
-                    due.add((Month.parse(period), stage))
-        # requirement before close, oldest month first: a deterministic order of writes
-        return sorted(due, key=lambda ms: (ms[0], ms[1] != "requirement"))
+            for name, stage in stored_keys(conn):
+                win = window(self.engine, name, stage)
+                if win.reads(day):
+                    due.add((win.period, stage))
+        # oldest period first, requirement before close: a deterministic order of writes
+        return sorted(due, key=lambda ps: (ps[0].first, ps[1] != "requirement"))
 
     def _after_commit(self, day: dt.date) -> list[Path]:
         """Reports and publication for the results ``day``'s run stored (idempotent)."""
@@ -211,11 +217,11 @@ class NightlyJob:
             {**r.presented, "stage": r.stage, "result_version": r.result_version} for r in created])
         if self.reports_dir is None:
             return []
-        from .reports import write_month_reports  # matplotlib/openpyxl only when reporting
+        from .reports import write_period_reports  # matplotlib/openpyxl only when reporting
         written: list[Path] = []
-        for month in sorted({r.maintenance_period for r in created}):
-            written += write_month_reports(self.storage, self.engine, Month.parse(month),
-                                           self.reports_dir, options=self.options)
+        for name in sorted({r.maintenance_period for r in created}):
+            written += write_period_reports(self.storage, self.engine, name, self.reports_dir,
+                                            options=self.options)
         return written
 
     def shortfalls(self, days: Iterable[dt.date]) -> list[StoredResult]:
@@ -224,6 +230,14 @@ class NightlyJob:
             return [r for r in results_as_of(conn, days)
                     if r.stage == "close" and r.has_shortfall
                     and latest(conn, r.institution_id, r.maintenance_period, r.stage).key == r.key]
+
+
+def _last_ended(periods: Any, day: dt.date) -> Any:
+    """The latest maintenance period that ended before ``day`` (None if the pack has none)."""
+    if periods.kind == "monthly":
+        return periods.containing(day) - 1
+    ended = [p for p in periods.periods if p.last < day]
+    return max(ended) if ended else None
 
 
 def _difference(old: DaySnapshot, new: DaySnapshot) -> str:

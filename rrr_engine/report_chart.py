@@ -1,6 +1,6 @@
 """PNG chart: an institution's daily central-bank balance against its requirement.
 
-One panel per reserve currency over the calendar days of the maintenance month: the
+One panel per reserve currency over the calendar days of the maintenance period: the
 end-of-day balance as a step line (days without a row carry the previous balance, as in the
 average), the requirement as a horizontal line, and the held average dashed; the area below
 the requirement is shaded where the balance dips under it. Uses matplotlib's Agg backend
@@ -12,20 +12,28 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .periods import Month
 from .reports import ChartSeries
 
 __all__ = ["write_chart"]
 
-# Units that keep the axis numbers short: VND in billions (tỷ đồng), others in millions.
-_SCALE = {"VND": (Decimal(10) ** 9, "bn")}
-_DEFAULT_SCALE = (Decimal(10) ** 6, "m")
+# Units that keep the axis numbers short (VND balances read naturally in billions, tỷ đồng).
+_UNITS = ((9, "bn"), (6, "m"), (3, "k"))
+
+
+def _unit(values: list[Decimal]) -> tuple[Decimal, str]:
+    """The largest unit in which the biggest figure is still at least 1."""
+    biggest = max((abs(v) for v in values), default=Decimal(0))
+    for exponent, name in _UNITS:
+        if biggest >= Decimal(10) ** exponent:
+            return Decimal(10) ** exponent, name
+    return Decimal(1), ""
 
 
 def _plot(value: Decimal, scale: Decimal) -> float:
@@ -33,7 +41,7 @@ def _plot(value: Decimal, scale: Decimal) -> float:
     return float(value / scale)
 
 
-def write_chart(series: list[ChartSeries], month: Month, path: Path) -> None:
+def write_chart(series: list[ChartSeries], period: Any, path: Path) -> None:
     """Write one PNG (1200 px wide, 420 px per currency panel) for one institution."""
     if not series:
         raise ValueError("no series to chart")
@@ -42,7 +50,7 @@ def write_chart(series: list[ChartSeries], month: Month, path: Path) -> None:
     FigureCanvasAgg(fig)
     axes = fig.subplots(len(series), 1, squeeze=False)[:, 0]
     for ax, s in zip(axes, series):
-        scale, unit = _SCALE.get(s.currency, _DEFAULT_SCALE)
+        scale, unit = _unit([*s.balances, s.required, s.held_average])
         # one extra point so the last day's end-of-day balance is drawn as a full step
         xs = [*s.days, s.days[-1] + dt.timedelta(days=1)]
         ys = [_plot(v, scale) for v in s.balances]
@@ -57,13 +65,17 @@ def write_chart(series: list[ChartSeries], month: Month, path: Path) -> None:
         ax.fill_between(xs, ys, req, where=[y < req for y in ys], step="post",
                         color="#C00000", alpha=0.12, label="below the requirement")
         ax.set_xlim(xs[0], xs[-1])
-        ax.set_xticks(s.days)  # the extra step point is not a day of the month
-        ax.xaxis.set_major_formatter(DateFormatter("%d"))
+        # every day of a month; weekly beyond (ECB periods run six weeks or more); never the
+        # extra step point, which is not a day of the period
+        one_month = (s.days[0].year, s.days[0].month) == (s.days[-1].year, s.days[-1].month)
+        ax.set_xticks(s.days if len(s.days) <= 31 else s.days[::7])
+        ax.xaxis.set_major_formatter(DateFormatter("%d" if one_month else "%d %b"))
         ax.tick_params(axis="x", labelsize=8)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.1f}"))
-        ax.set_ylabel(f"{s.currency} {unit}")
-        ax.set_xlabel(f"day of {month} (calendar days; weekends and holidays carry the "
-                      "previous balance)", fontsize=9)
+        ax.set_ylabel(f"{s.currency} {unit}".strip())
+        shown = f"day of {period}" if one_month else f"{period} ({s.days[0]} to {s.days[-1]})"
+        ax.set_xlabel(f"{shown} (calendar days; weekends and holidays carry the previous "
+                      "balance)", fontsize=9)
         low, high = min(ys + [req, held]), max(ys + [req, held])
         pad = (high - low) * 0.15 or abs(high) * 0.1 or 1
         ax.set_ylim(max(low - pad, 0) if low >= 0 else low - pad, high + pad * 2.5)
@@ -73,7 +85,7 @@ def write_chart(series: list[ChartSeries], month: Month, path: Path) -> None:
         verdict = (f"SHORTFALL {gap:,} {s.currency}" if gap > 0 else
                    f"excess {-gap:,} {s.currency}")
         ax.set_title(f"{s.institution}: central-bank balance vs required reserve, "
-                     f"{s.currency}, maintenance month {month} - {verdict}", fontsize=11,
+                     f"{s.currency}, maintenance period {period} - {verdict}", fontsize=11,
                      color="#C00000" if gap > 0 else "black")
     fig.tight_layout()
     fig.savefig(path, format="png")

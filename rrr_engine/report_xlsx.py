@@ -1,4 +1,4 @@
-"""The month's reports as one formatted XLSX workbook (openpyxl), a sheet per report.
+"""A period's reports as one formatted XLSX workbook (openpyxl), a sheet per report.
 
 Header row styled and frozen, an auto-filter, column widths from the content, and number
 formats with thousands separators and the currency's own minor units (whole đồng, cents);
@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .engine import Engine
-from .reports import MonthReport, ReportTable
+from .reports import PeriodReport, ReportTable
 
 __all__ = ["write_workbook"]
 
@@ -69,13 +69,13 @@ def _sheet(wb: Workbook, table: ReportTable, engine: Engine, title: str) -> None
     ws.oddHeader.center.text = title
 
 
-def write_workbook(report: MonthReport, engine: Engine, path: Path) -> None:
+def write_workbook(report: PeriodReport, engine: Engine, path: Path) -> None:
     """Write ``report`` to ``path`` as XLSX (one sheet per non-empty report table)."""
     wb = Workbook()
     wb.remove(wb.active)
-    title = f"{engine.pack.header.title} - maintenance month {report.month}"
+    title = f"{engine.pack.header.title} - maintenance period {report.period}"
     for table in report.tables:
         _sheet(wb, table, engine, title)
-    wb.properties.title = f"Required reserves {report.month}"
+    wb.properties.title = f"Required reserves {report.period}"
     wb.properties.creator = "rrr-engine"
     wb.save(path)

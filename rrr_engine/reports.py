@@ -1,11 +1,13 @@
-"""Month reports for a compliance officer, built from the results database.
+"""Period reports for a compliance officer, built from the results database.
 
-For one maintenance month M this module assembles, from the latest stored result versions:
+For one maintenance period P (a month, for Vietnam) this module assembles, from the latest
+stored result versions:
 
-* **DTBB001** - the computation month's average end-of-day reservable balance per
-  institution, category and deposit currency (the return due in M's first 3 working days);
-* **Requirement** - every line of M's requirement: base, ratio, amount, rule and citations;
-* **Obligation** - once M is closed, requirement against the held average per reserve
+* **DTBB001** - the computation period's average end-of-day reservable balance per
+  institution, category and deposit currency (for Vietnam the return due in the first 3
+  working days of P; for a balance-sheet pack, the balance at the reference date);
+* **Requirement** - every line of P's requirement: base, ratio, amount, rule and citations;
+* **Obligation** - once P is closed, requirement against the held average per reserve
   currency, with excess, shortfall and interest;
 
 and writes each as CSV, all of them as one formatted XLSX workbook (:mod:`report_xlsx`), and
@@ -20,6 +22,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,13 +32,12 @@ from typing import Any
 from .engine import CARRY_WINDOW_DAYS, Engine
 from .errors import ReportError
 from .money import dec_str
-from .periods import Month
-from .resultstore import StoredResult, latest_for_month, read_averages, read_lines
+from .resultstore import StoredResult, latest_for_period, read_averages, read_lines
 from .snapshots import read_holdings
 from .storage import Storage
 
-__all__ = ["ChartSeries", "MonthReport", "ReportTable", "build_month_report", "write_atomic",
-           "write_month_reports"]
+__all__ = ["ChartSeries", "PeriodReport", "ReportTable", "build_period_report", "write_atomic",
+           "write_period_reports"]
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class ReportTable:
 
 @dataclass
 class ChartSeries:
-    """One institution's closed month in one reserve currency, for the chart."""
+    """One institution's closed period in one reserve currency, for the chart."""
 
     institution: str
     currency: str
@@ -66,8 +68,8 @@ class ChartSeries:
 
 
 @dataclass
-class MonthReport:
-    month: Month
+class PeriodReport:
+    period: Any  # Month or DatedPeriod
     tables: list[ReportTable]
     charts: dict[str, list[ChartSeries]]  # institution -> one series per reserve currency
 
@@ -82,13 +84,14 @@ def _inst(r: StoredResult) -> dict[str, Any]:
             "result_version": r.result_version}
 
 
-def build_month_report(storage: Storage, engine: Engine, month: Month) -> MonthReport:
-    """Everything reported for maintenance month ``month``, rounded for presentation."""
+def build_period_report(storage: Storage, engine: Engine, period: Any) -> PeriodReport:
+    """Everything reported for maintenance period ``period``, rounded for presentation."""
+    period, _ = engine.periods(period)
     rounding, header = engine.pack.header.rounding, engine.pack.header
     money = lambda v, ccy: None if v is None else rounding.round(Decimal(v), ccy)  # noqa: E731
     dtbb = ReportTable("DTBB001", [
         Col("institution_id", "Institution"), Col("institution_name", "Name"),
-        Col("computation_period", "Computation month"), Col("category", "Category"),
+        Col("computation_period", "Computation period"), Col("category", "Category"),
         Col("category_title", "Deposits"), Col("currency", "Currency"),
         Col("average_balance", "Average balance", "money", "currency"),
         Col("result_version", "Result version", "int")])
@@ -108,7 +111,7 @@ def build_month_report(storage: Storage, engine: Engine, month: Month) -> MonthR
         Col("result_version", "Result version", "int")])
     charts: dict[str, list[ChartSeries]] = {}
     with storage.transaction() as conn:
-        for r in latest_for_month(conn, str(month), "requirement"):
+        for r in latest_for_period(conn, str(period), "requirement"):
             for (cat, ccy), avg in sorted(read_averages(conn, r).items()):
                 dtbb.rows.append({**_inst(r), "computation_period": r.computation_period,
                                   "category": cat, "category_title": header.categories[cat].title,
@@ -125,9 +128,9 @@ def build_month_report(storage: Storage, engine: Engine, month: Month) -> MonthR
                                  "ratio": _ratio(ln["ratio"]), "required": money(ln["required"], cur),
                                  "rule": " + ".join([ln["rule"], *ln["reductions"]]),
                                  "citations": "; ".join(ln["citations"])})
-        closes = latest_for_month(conn, str(month), "close")
+        closes = latest_for_period(conn, str(period), "close")
         carry = dt.timedelta(days=CARRY_WINDOW_DAYS)
-        holdings = read_holdings(conn, month.first - carry, month.last) if closes else []
+        holdings = read_holdings(conn, period.first - carry, period.last) if closes else []
     for r in closes:
         x = r.exact
         if r.status == "exempt" or x.get("held") is None:
@@ -140,24 +143,24 @@ def build_month_report(storage: Storage, engine: Engine, month: Month) -> MonthR
                              "reserve_currency": cur,
                              **{k: money(x[k].get(cur), cur) for k in
                                 ("required", "held", "excess", "shortfall", "interest")}})
-            one = _series(r, cur, month, holdings, money)
+            one = _series(r, cur, period, holdings, money)
             if one.required or any(one.balances):  # a 0% institution holding nothing: no panel
                 series.append(one)
         if series:
             charts[r.institution_id] = series
-    return MonthReport(month, [t for t in (dtbb, req, obl) if t.rows], charts)
+    return PeriodReport(period, [t for t in (dtbb, req, obl) if t.rows], charts)
 
 
-def _series(r: StoredResult, cur: str, month: Month, holdings: list, money: Callable) -> ChartSeries:
+def _series(r: StoredResult, cur: str, period: Any, holdings: list, money: Callable) -> ChartSeries:
     mine = {h.date: h.amount for h in holdings if h.institution_id == r.institution_id
             and h.currency == cur}
-    earlier = [d for d in mine if d < month.first]
+    earlier = [d for d in mine if d < period.first]
     current = mine[max(earlier)] if earlier else Decimal(0)
     balances = []
-    for day in month.dates():
+    for day in period.dates():
         current = mine.get(day, current)  # the carry-forward rule of the averages
         balances.append(current)
-    return ChartSeries(r.institution_id, cur, list(month.dates()), balances,
+    return ChartSeries(r.institution_id, cur, list(period.dates()), balances,
                        money(r.exact["required"][cur], cur), money(r.exact["held"][cur], cur))
 
 
@@ -192,14 +195,15 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     return path
 
 
-def write_month_reports(storage: Storage, engine: Engine, month: Month, out_dir: Path, *,
-                        options: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write every report of ``month`` under ``out_dir/YYYY-MM/``; return the files."""
+def write_period_reports(storage: Storage, engine: Engine, period: Any, out_dir: Path, *,
+                         options: Mapping[str, Any] | None = None) -> list[Path]:
+    """Write every report of ``period`` under ``out_dir/<period>/``; return the files."""
     from .report_chart import write_chart
     from .report_xlsx import write_workbook
 
-    report = build_month_report(storage, engine, month)
-    folder, stem = Path(out_dir) / str(month), f"rrr_{month}"
+    report = build_period_report(storage, engine, period)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(report.period))  # a period id as a file name
+    folder, stem = Path(out_dir) / name, f"rrr_{name}"
     written: list[tuple[Path, str]] = []
     for table in report.tables:
         text = csv_text(table)
@@ -211,7 +215,8 @@ def write_month_reports(storage: Storage, engine: Engine, month: Month, out_dir:
         written.append((write_atomic(path, lambda p: write_workbook(report, engine, p)), "xlsx"))
     for inst, series in sorted(report.charts.items()):
         path = folder / f"{stem}_{inst}_holdings.png"
-        written.append((write_atomic(path, lambda p: write_chart(series, month, p)), "chart_png"))
+        written.append((write_atomic(path, lambda p: write_chart(series, report.period, p)),
+                        "chart_png"))
     for path, kind in written:
-        engine.hooks.report_written(dict(options or {}), path, kind, str(month))
+        engine.hooks.report_written(dict(options or {}), path, kind, str(report.period))
     return [p for p, _ in written]

@@ -1,8 +1,8 @@
-"""Stored evaluation results: immutable, versioned, one row per institution-month-stage-version.
+"""Stored evaluation results: immutable, versioned, one row per institution-period-stage-version.
 
-A maintenance month has two stages. ``requirement`` is evaluated at the start of the month
-from the computation month's snapshots; ``close`` is evaluated once the month is over, with
-its holdings, and carries held/excess/shortfall. :func:`put_result` never updates a row: a
+A maintenance period has two stages. ``requirement`` is evaluated at its start from the
+computation period's snapshots; ``close`` is evaluated once the period is over, with its
+holdings, and carries held/excess/shortfall. :func:`put_result` never updates a row: a
 result whose content equals the latest stored version is not written again (idempotence),
 and any difference becomes the next version. Each version keeps the presented JSON, the
 unrounded figures, every line with its rule and citations, and the DTBB001 averages.
@@ -24,7 +24,7 @@ from .canonical import canonical_json, fingerprint, value_text
 from .money import RoundingPolicy
 from .result import InstitutionResult
 
-__all__ = ["STAGES", "StoredResult", "institution_fingerprints", "latest", "latest_for_month",
+__all__ = ["STAGES", "StoredResult", "institution_fingerprints", "latest", "latest_for_period",
            "put_result", "read_averages", "read_lines", "results_as_of", "stored_keys"]
 
 STAGES = ("requirement", "close")
@@ -67,7 +67,7 @@ def _stored(row: Any) -> StoredResult:
 
 
 def latest(conn: Connection, institution_id: str, month: str, stage: str) -> StoredResult | None:
-    """The highest version of one institution-month-stage, or None."""
+    """The highest version of one institution-period-stage, or None."""
     t = schema.RESULTS
     row = conn.execute(select(t).where(
         t.c.institution_id == institution_id, t.c.maintenance_period == month,
@@ -75,8 +75,8 @@ def latest(conn: Connection, institution_id: str, month: str, stage: str) -> Sto
     return None if row is None else _stored(row)
 
 
-def latest_for_month(conn: Connection, month: str, stage: str) -> list[StoredResult]:
-    """The latest version of every institution's result for a month and stage, by institution."""
+def latest_for_period(conn: Connection, month: str, stage: str) -> list[StoredResult]:
+    """The latest version of every institution's result for a period and stage, by institution."""
     t = schema.RESULTS
     newest = select(t.c.institution_id, func.max(t.c.result_version).label("v")).where(
         t.c.maintenance_period == month, t.c.stage == stage).group_by(t.c.institution_id).subquery()
@@ -98,7 +98,7 @@ def institution_fingerprints(conn: Connection, month: str, stage: str) -> dict[s
 
 
 def stored_keys(conn: Connection) -> set[tuple[str, str]]:
-    """Every (maintenance month, stage) that has at least one stored result."""
+    """Every (maintenance period, stage) that has at least one stored result."""
     t = schema.RESULTS
     return {(r.maintenance_period, r.stage) for r in conn.execute(
         select(t.c.maintenance_period, t.c.stage).distinct())}

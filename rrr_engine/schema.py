@@ -84,7 +84,7 @@ class ExactDecimal(TypeDecorator):
 METADATA = MetaData()
 
 _ID = String(64)
-_MONTH = String(7)  # YYYY-MM
+_PERIOD = String(40)  # YYYY-MM, or a calendar pack's period id / date span
 _SHA = String(64)
 _STAMP = DateTime(timezone=True)
 
@@ -162,15 +162,15 @@ RESULT_KEY = ("institution_id", "maintenance_period", "stage", "result_version")
 RESULTS = Table(
     "rrr_results", METADATA,
     Column("institution_id", _ID, primary_key=True),
-    Column("maintenance_period", _MONTH, primary_key=True),
+    Column("maintenance_period", _PERIOD, primary_key=True),
     Column("stage", String(16), primary_key=True),  # requirement | close
     Column("result_version", Integer, primary_key=True),
-    Column("computation_period", _MONTH, nullable=False),
+    Column("computation_period", _PERIOD, nullable=False),
     Column("as_of", Date, nullable=False),  # the business date whose run stored it
     Column("status", String(16), nullable=False),
     Column("has_shortfall", Boolean, nullable=False),
     Column("ruleset_id", _ID, nullable=False),
-    Column("ruleset_version", _MONTH, nullable=False),
+    Column("ruleset_version", _PERIOD, nullable=False),
     Column("ruleset_sha256", _SHA, nullable=False),
     Column("institution_fingerprint", _SHA, nullable=False),  # the institution record used
     Column("input_fingerprint", _SHA, nullable=False),
@@ -185,7 +185,7 @@ RESULTS = Table(
 
 def _child_key() -> list[Column]:
     return [Column("institution_id", _ID, primary_key=True),
-            Column("maintenance_period", _MONTH, primary_key=True),
+            Column("maintenance_period", _PERIOD, primary_key=True),
             Column("stage", String(16), primary_key=True),
             Column("result_version", Integer, primary_key=True)]
 

@@ -1,13 +1,15 @@
-"""A maintenance month's two stages, evaluated from stored snapshots.
+"""A maintenance period's two stages, evaluated from stored snapshots.
 
-``requirement`` of month M needs the computation month M-1: on any day of M every day of
-M-1 has closed, so the requirement is known from M's first day. ``close`` of month M adds
-M's own central-bank holdings, so it can only be evaluated once every day of M is
-snapshotted, i.e. from the first day of M+1. Each stage reads its window back from storage
-(with the engine's carry-forward room before the computation month) and calls
-:meth:`Engine.evaluate` with those rows, so a stored result is always reproducible from
-stored inputs. A stage whose days are not all snapshotted yet is skipped with a note, never
-evaluated from a partial month.
+``requirement`` of period P needs P's computation period (for Vietnam, the month before): it
+is evaluated as soon as those days are all snapshotted, which for a monthly pack is P's first
+day. ``close`` of P adds P's own central-bank holdings, so it needs every day of P as well,
+i.e. it is evaluated after P ends. Each stage reads its window back from storage (with the
+engine's carry-forward room before it) and calls :meth:`Engine.evaluate` with those rows, so
+a stored result is always reproducible from stored inputs. A stage whose days are not all
+snapshotted yet is skipped with a note, never evaluated from a partial period.
+
+Periods are the pack's own (:mod:`rrr_engine.calendars`): calendar months for Vietnam, or the
+dated periods of a calendar pack; nothing here assumes months.
 """
 
 from __future__ import annotations
@@ -16,31 +18,34 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection
 
-from .averages import daily_series, monthly_average
+from .averages import balance_at, daily_series, monthly_average
 from .canonical import fingerprint
 from .engine import CARRY_WINDOW_DAYS, Engine
 from .models import BalanceRow, FxRate, HoldingRow, Institution
-from .periods import Month, days_between
+from .periods import days_between
 from .result import InstitutionResult
 from .resultstore import put_result
 from .snapshots import processed_days, read_balances, read_fx_rates, read_holdings
 
-__all__ = ["StageOutcome", "StageWindow", "evaluate_stage", "window"]
+__all__ = ["StageOutcome", "StageWindow", "dtbb001_averages", "evaluate_stage", "window"]
+
+Span = tuple[dt.date, dt.date]
 
 
 @dataclass(frozen=True)
 class StageWindow:
-    """The stored dates one stage of one maintenance month reads."""
+    """The stored dates one stage of one maintenance period reads."""
 
-    month: Month
+    period: Any  # Month or DatedPeriod
     stage: str
-    computation: Month
-    balances: tuple[dt.date, dt.date]
-    holdings: tuple[dt.date, dt.date] | None
-    complete: tuple[dt.date, dt.date]  # every date here must be snapshotted
+    computation: Any
+    balances: Span
+    holdings: Span | None
+    complete: tuple[Span, ...]  # every date in these spans must be snapshotted
 
     def reads(self, day: dt.date) -> bool:
         """Whether a changed snapshot of ``day`` can change this stage's result."""
@@ -48,74 +53,79 @@ class StageWindow:
         return any(start <= day <= end for start, end in spans)
 
 
-def window(engine: Engine, month: Month, stage: str) -> StageWindow:
-    _, computation = engine.periods(month)
+def window(engine: Engine, period: Any, stage: str) -> StageWindow:
+    period, computation = engine.periods(period)
     carry = dt.timedelta(days=CARRY_WINDOW_DAYS)
     balances = (computation.first - carry, computation.last)
+    # a balance-sheet base reads one reference date (carried back if it has no rows)
+    base: Span = ((computation.last, computation.last)
+                  if engine.pack.periods.base == "end_of_period"
+                  else (computation.first, computation.last))
     if stage == "requirement":
-        return StageWindow(month, stage, computation, balances, None,
-                           (computation.first, computation.last))
-    return StageWindow(month, stage, computation, balances, (month.first - carry, month.last),
-                       (min(computation.first, month.first), max(computation.last, month.last)))
+        return StageWindow(period, stage, computation, balances, None, (base,))
+    return StageWindow(period, stage, computation, balances, (period.first - carry, period.last),
+                       (base, (period.first, period.last)))
 
 
 @dataclass
 class StageOutcome:
-    month: Month
+    period: Any
     stage: str
     written: list[tuple[str, int]] = field(default_factory=list)  # (institution, version)
     unchanged: list[str] = field(default_factory=list)
     skipped: str | None = None
 
 
-def _opened_in(inst: Institution, month: Month) -> dt.date | None:
-    # the same rule as evaluate._opened_in: days before operations count as zero
-    days = [e.date for e in inst.events if e.type == "commenced_operations"
-            and Month.of(e.date) == month]
-    return min(days) if days else None
-
-
 def dtbb001_averages(engine: Engine, result: InstitutionResult,
                      rows: Sequence[BalanceRow]) -> dict[tuple[str, str], Decimal]:
-    """Average end-of-day balance per category and deposit currency (the DTBB001 figures),
-    averaged exactly as the engine averages the reserve base."""
+    """The computation period's base per category and deposit currency (the DTBB001
+    figures), taken exactly as the engine takes the reserve base."""
     computation = result.computation_period
     mine = [r for r in rows if r.date <= computation.last]
     if result.status != "required" or not mine:
         return {}
-    avg = monthly_average(daily_series((r.date, (r.category, r.currency), r.amount) for r in mine),
-                          computation, missing_days=engine.pack.setting("missing_days"),
-                          opened=_opened_in(result.institution, computation), what="balances",
-                          institution=result.institution.id)
+    series = daily_series((r.date, (r.category, r.currency), r.amount) for r in mine)
+    missing = engine.pack.setting("missing_days")
+    if engine.pack.periods.base == "end_of_period":
+        avg = balance_at(series, computation, missing_days=missing, what="balances",
+                         institution=result.institution.id)
+    else:
+        # the engine's own rule: days before operations commenced count as zero
+        opened = [e.date for e in result.institution.events if e.type == "commenced_operations"
+                  and computation.first <= e.date <= computation.last]
+        avg = monthly_average(series, computation, missing_days=missing,
+                              opened=min(opened) if opened else None, what="balances",
+                              institution=result.institution.id)
     return dict(avg.averages)
 
 
 def evaluate_stage(conn: Connection, engine: Engine, institutions: Sequence[Institution],
-                   month: Month, stage: str, *, as_of: dt.date, run_id: str, now: dt.datetime,
+                   period: Any, stage: str, *, as_of: dt.date, run_id: str, now: dt.datetime,
                    tick: Callable[[int], None] = lambda n: None) -> StageOutcome:
-    """Evaluate one stage of ``month`` from storage and store what changed."""
-    win = window(engine, month, stage)
-    outcome = StageOutcome(month, stage)
-    seen = processed_days(conn, *win.complete)
-    missing = [d for d in days_between(*win.complete) if d not in seen]
+    """Evaluate one stage of ``period`` from storage and store what changed."""
+    win = window(engine, period, stage)
+    outcome = StageOutcome(win.period, stage)
+    needed = [d for start, end in win.complete for d in days_between(start, end)]
+    seen = processed_days(conn, min(needed), max(needed))
+    missing = [d for d in needed if d not in seen]
     if missing:
-        outcome.skipped = (f"{stage} of {month} not evaluated yet: {len(missing)} day(s) from "
-                           f"{missing[0]} to {missing[-1]} are not snapshotted")
+        outcome.skipped = (f"{stage} of {win.period} not evaluated yet: {len(missing)} day(s) "
+                           f"from {missing[0]} to {missing[-1]} are not snapshotted")
         return outcome
-    if stage == "close" and not all(seen[d] for d in month.dates()):
-        outcome.skipped = (f"close of {month} not evaluated: the source gave no central-bank "
-                           "holdings for some of its days")
+    if stage == "close" and not all(seen[d] for d in win.period.dates()):
+        outcome.skipped = (f"close of {win.period} not evaluated: the source gave no "
+                           "central-bank holdings for some of its days")
         return outcome
     balances = read_balances(conn, *win.balances)
     rates = read_fx_rates(conn, win.computation.first, win.computation.last)
     holdings = read_holdings(conn, *win.holdings) if win.holdings else None
-    results = engine.evaluate(month, institutions=institutions, balances=balances,
+    results = engine.evaluate(win.period, institutions=institutions, balances=balances,
                               fx_rates=rates, holdings=holdings)
     for result in results:
         inst = result.institution.id
         mine = [r for r in balances if r.institution_id == inst]
         held = None if holdings is None else [h for h in holdings if h.institution_id == inst]
-        inputs = fingerprint(_inputs(month, stage, result.institution, mine, rates, held))
+        inputs = fingerprint(_inputs(win.period, stage, result.institution, mine, rates, held))
         version = put_result(conn, result, stage=stage, rounding=engine.pack.header.rounding,
                              averages=dtbb001_averages(engine, result, mine),
                              input_fingerprint=inputs,
@@ -128,8 +138,8 @@ def evaluate_stage(conn: Connection, engine: Engine, institutions: Sequence[Inst
     return outcome
 
 
-def _inputs(month: Month, stage: str, inst: Institution, balances: list[BalanceRow],
+def _inputs(period: Any, stage: str, inst: Institution, balances: list[BalanceRow],
             rates: list[FxRate], holdings: list[HoldingRow] | None) -> dict:
     """Everything one institution's result was computed from, for its input fingerprint."""
-    return {"maintenance_period": month, "stage": stage, "institution": inst,
+    return {"maintenance_period": str(period), "stage": stage, "institution": inst,
             "balances": balances, "fx_rates": rates, "holdings": holdings}

@@ -17,7 +17,7 @@ from rrr_engine.engine import Engine
 from rrr_engine.errors import InputError, PluginError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.nightly import NightlyJob
-from rrr_engine.resultstore import latest_for_month
+from rrr_engine.resultstore import latest_for_period
 from rrr_engine.storage import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
@@ -82,7 +82,7 @@ def run_nightly(url, plugins, sources, days=None, reports=None):
 
 def close_of(url, month):
     with Storage.open(url) as store, store.transaction() as conn:
-        return {r.institution_id: r for r in latest_for_month(conn, month, "close")}
+        return {r.institution_id: r for r in latest_for_period(conn, month, "close")}
 
 
 def test_hook_rrr_institutions(tmp_path):

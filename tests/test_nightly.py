@@ -18,7 +18,7 @@ from clirun import VN_PACK, rrr
 from rrr_engine import schema
 from rrr_engine.engine import Engine
 from rrr_engine.nightly import NightlyJob
-from rrr_engine.resultstore import latest, latest_for_month
+from rrr_engine.resultstore import latest, latest_for_period
 from rrr_engine.storage import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
@@ -38,7 +38,7 @@ def backfill(request, tmp_path_factory):
 
 def stored(url, month, stage):
     with Storage.open(url) as store, store.transaction() as conn:
-        return {r.institution_id: r for r in latest_for_month(conn, month, stage)}
+        return {r.institution_id: r for r in latest_for_period(conn, month, stage)}
 
 
 def money(values):

@@ -16,8 +16,7 @@ from clirun import VN_PACK
 from rrr_engine.engine import Engine
 from rrr_engine.errors import ReportError
 from rrr_engine.nightly import NightlyJob
-from rrr_engine.periods import Month
-from rrr_engine.reports import write_month_reports
+from rrr_engine.reports import write_period_reports
 from rrr_engine.storage import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
@@ -135,4 +134,4 @@ def test_an_unwritable_report_folder_is_one_report_error(reports, tmp_path):
     blocker.write_text("a file where the month folder should go")
     with Storage.open(reports.url) as store:
         with pytest.raises(ReportError, match="cannot write report"):
-            write_month_reports(store, reports.engine, Month.parse("2025-09"), blocker)
+            write_period_reports(store, reports.engine, "2025-09", blocker)
