@@ -86,12 +86,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def dates_of(args: argparse.Namespace) -> list[dt.date]:
     if args.date is not None:
         if args.date_to is not None:
-            raise InputError("--to goes with --from, not with --date", field="--to")
+            raise InputError("--to goes with --from, not with --date")
         return [args.date]
     if args.date_to is None:
-        raise InputError("--from needs --to (the last date of the backfill)", field="--to")
+        raise InputError("--from needs --to (the last date of the backfill)")
     if args.date_to < args.date_from:
-        raise InputError(f"--to {args.date_to} is before --from {args.date_from}", field="--to")
+        raise InputError(f"--to {args.date_to} is before --from {args.date_from}")
     return list(days_between(args.date_from, args.date_to))
 
 

@@ -81,11 +81,11 @@ def write_chart(series: list[ChartSeries], period: Any, path: Path) -> None:
         ax.set_ylim(max(low - pad, 0) if low >= 0 else low - pad, high + pad * 2.5)
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper right", fontsize=9, framealpha=0.9, ncols=2)
-        gap = s.required - s.held_average
-        verdict = (f"SHORTFALL {gap:,} {s.currency}" if gap > 0 else
-                   f"excess {-gap:,} {s.currency}")
+        # the stored excess/shortfall, rounded once: never a difference of two rounded figures
+        verdict = (f"SHORTFALL {s.shortfall:,} {s.currency}" if s.shortfall > 0 else
+                   f"excess {s.excess:,} {s.currency}")
         ax.set_title(f"{s.institution}: central-bank balance vs required reserve, "
                      f"{s.currency}, maintenance period {period} - {verdict}", fontsize=11,
-                     color="#C00000" if gap > 0 else "black")
+                     color="#C00000" if s.shortfall > 0 else "black")
     fig.tight_layout()
     fig.savefig(path, format="png")

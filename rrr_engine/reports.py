@@ -63,8 +63,10 @@ class ChartSeries:
     currency: str
     days: list[dt.date]
     balances: list[Decimal]  # end of day, carried forward over days without a row
-    required: Decimal
+    required: Decimal  # these four rounded once, each from its exact figure
     held_average: Decimal
+    excess: Decimal
+    shortfall: Decimal
 
 
 @dataclass
@@ -137,7 +139,7 @@ def build_period_report(storage: Storage, engine: Engine, period: Any) -> Period
             obl.rows.append({**_inst(r), "outcome": r.status})
             continue
         series = []
-        for cur in sorted(x["required"]):
+        for cur in sorted(x["required"], key=lambda c: (c != header.domestic_currency, c)):
             shortfall = Decimal(x["shortfall"][cur])
             obl.rows.append({**_inst(r), "outcome": "shortfall" if shortfall > 0 else "compliant",
                              "reserve_currency": cur,
@@ -160,8 +162,9 @@ def _series(r: StoredResult, cur: str, period: Any, holdings: list, money: Calla
     for day in period.dates():
         current = mine.get(day, current)  # the carry-forward rule of the averages
         balances.append(current)
+    x = r.exact
     return ChartSeries(r.institution_id, cur, list(period.dates()), balances,
-                       money(r.exact["required"][cur], cur), money(r.exact["held"][cur], cur))
+                       *(money(x[k][cur], cur) for k in ("required", "held", "excess", "shortfall")))
 
 
 def csv_text(table: ReportTable) -> str:

@@ -247,7 +247,8 @@ def test_a_failing_date_leaves_nothing_of_itself(db_url, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("--from", "2025-09-02", "--to", "2025-09-01"), "--to 2025-09-01 is before --from 2025-09-02"),
+    (("--from", "2025-09-02", "--to", "2025-09-01"),
+     "rrr: error: --to 2025-09-01 is before --from 2025-09-02\n"),
     (("--from", "2025-09-02"), "--from needs --to"),
     (("--date", "2025-09-02", "--to", "2025-09-03"), "--to goes with --from"),
     (("--date", "2025-13-01"), "'2025-13-01' is not a date; expected YYYY-MM-DD"),

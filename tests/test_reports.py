@@ -16,7 +16,7 @@ from clirun import VN_PACK
 from rrr_engine.engine import Engine
 from rrr_engine.errors import ReportError
 from rrr_engine.nightly import NightlyJob
-from rrr_engine.reports import write_period_reports
+from rrr_engine.reports import build_period_report, write_period_reports
 from rrr_engine.storage import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
@@ -123,6 +123,22 @@ def test_png_chart_opens_with_one_panel_per_reserve_currency(reports):
         assert img.format == "PNG" and img.size == (1200, 900)  # 2 currencies x 420 px + 60
         colours = img.convert("RGB").getcolors(maxcolors=1_000_000)
     assert path.stat().st_size > 30_000 and len(colours) > 50
+
+
+def test_the_chart_shows_the_reported_figures_rounded_once(reports):
+    with Storage.open(reports.url) as store:
+        charts = build_period_report(store, reports.engine, "2025-09").charts
+    rows = {(r["institution_id"], r["reserve_currency"]): r
+            for r in read_csv(reports.dir / "2025-09" / "rrr_2025-09_obligation.csv")}
+    for inst, series in charts.items():
+        for s in series:
+            row = rows[(inst, s.currency)]
+            assert (s.required, s.held_average, s.excess, s.shortfall) == tuple(
+                D(row[k]) for k in ("required", "held", "excess", "shortfall"))
+    bank1 = {s.currency: s for s in charts["BANK1"]}["VND"]
+    assert len(bank1.days) == 30 and bank1.days[0] == dt.date(2025, 9, 1)
+    # Saturday 6 September carries Friday's balance
+    assert bank1.balances[5] == bank1.balances[4] == nd.holding("BANK1", "VND", dt.date(2025, 9, 5))
 
 
 def test_no_temporary_files_are_left(reports):
