@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from .coverage import NotCovered
 from .errors import NoRulesetInForce, RuleFileError
 from .periods import Month, WorkingCalendar
 from .rules_model import (Exemption, InterestRate, PackHeader, RatioTable, Reduction, Setting,
@@ -27,7 +28,7 @@ from .yamlsrc import SourceDoc, load_document, parse_model
 __all__ = ["RulePack", "load_pack"]
 
 _SECTIONS = ("pack", "settings", "statuses", "ratios", "exemptions", "reductions", "interest",
-             "calendar")
+             "calendar", "not_covered")
 
 
 class _CalendarDay(BaseModel):
@@ -58,6 +59,7 @@ class RulePack:
     sha256: str
     files: dict[str, str] = field(default_factory=dict)  # section -> file it came from
     lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (section, rule id) -> line
+    not_covered: list[NotCovered] = field(default_factory=list)  # deliberate gaps, for rules check
 
     @property
     def id(self) -> str:
@@ -176,7 +178,8 @@ def _build(directory: Path, docs: dict[str, SourceDoc], sha: str) -> RulePack:
         path=directory, header=header, settings=settings, statuses=statuses,
         ratios=parsed("ratios", RatioTable), exemptions=parsed("exemptions", Exemption),
         reductions=parsed("reductions", Reduction), interest=parsed("interest", InterestRate),
-        calendar=_calendar(docs), sha256=sha, files={k: d.file for k, d in docs.items()})
+        calendar=_calendar(docs), sha256=sha, files={k: d.file for k, d in docs.items()},
+        not_covered=parsed("not_covered", NotCovered))
     _cross_check(pack, docs)
     return pack
 
