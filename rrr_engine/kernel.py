@@ -94,6 +94,9 @@ def compile_version(pack: RulePack, version: Month) -> dict[str, Any]:
         add(f"exemption|{rule.id}", compile_when(rule.when, where=rule.id))
     for rule in in_force["reductions"]:
         add(f"reduction|{rule.id}", compile_when(rule.when, where=rule.id))
+    # Every fact must match something: after a fact no rule matched (MessageNotHandledException)
+    # durable_rules 2.0.28 segfaults in delete_state, e.g. on a category a pack leaves uncovered.
+    add("match-all", [])
     return rules
 
 
