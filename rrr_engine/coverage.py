@@ -164,7 +164,7 @@ def _issue(pack: RulePack, loc: Locator, kind: str, span: Span, ratios: tuple, e
         d = pack.not_covered[declared[0]]
         return loc.issue("note", "declared_gap", "not_covered", (declared[0],),
                          f"not_covered.{declared[0]}",
-                         f"declared gap: {span}: {what} have no ratio: {d.reason}", data)
+                         f"declared gap (no ratio, on purpose): {span}: {what}: {d.reason}", data)
     t, r = ratios[0]
     table = pack.ratios[t]
     if kind == "overlap":

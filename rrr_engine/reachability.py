@@ -152,11 +152,12 @@ def unreachable_issues(pack: RulePack, loc: Locator) -> list[Issue]:
     for t, table in enumerate(pack.ratios):
         for r, row in enumerate(table.rows):
             months = list(_months(pack, table))
+            by = {e for m in months for cls in row.classes for e in exempting(pack, cls, m)}
             if months and all(exempting(pack, cls, m) for m in months for cls in row.classes):
                 issues.append(loc.issue(
                     "error", "unreachable", "ratios", (t, "rows", r), f"ratios.{table.id}",
-                    f"row {r + 1} can never be used: classes {', '.join(row.classes)} are exempt "
-                    f"unconditionally throughout {_span(table)}"))
+                    f"row {r + 1} ({_classes(row.classes)}) can never be used: exempt "
+                    f"unconditionally under {', '.join(sorted(by))} throughout {_span(table)}"))
     issues += _figureless_rows(pack, loc)
     for version in pack.versions:
         try:
@@ -207,10 +208,14 @@ def _figureless_rows(pack: RulePack, loc: Locator) -> list[Issue]:
                 "warning", "no_figure", "ratios", (t, "rows", dead[0]), f"ratios.{table.id}",
                 f"{'rows' if len(dead) > 1 else 'row'} {rows} never "
                 f"{'yield' if len(dead) > 1 else 'yields'} a figure: throughout "
-                f"{_span(table)} {', '.join(classes)} have no ratio for "
+                f"{_span(table)} {_classes(classes)} {'has' if len(classes) == 1 else 'have'} no ratio for "
                 f"{', '.join(c for c in pack.header.categories if c in lacking)}, and the engine "
                 "refuses an institution-month with any category uncovered (NoRuleApplies)"))
     return out
+
+
+def _classes(names: Any) -> str:
+    return f"{'class' if len(names) == 1 else 'classes'} {', '.join(names)}"
 
 
 def _span(rule: Any) -> Span:

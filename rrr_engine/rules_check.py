@@ -63,8 +63,7 @@ class CheckReport:
 
     def to_text(self) -> str:
         lines = [str(i) for i in self.issues]
-        counts = ", ".join(f"{self.count(s)} {s}{'' if self.count(s) == 1 else 's'}"
-                           for s in SEVERITIES)
+        counts = ", ".join(_n(self.count(s), s) for s in SEVERITIES)
         if self.pack is None:
             lines.append(f"{self.path}: {counts}; coverage and reachability were not analysed "
                          "(fix the errors above first)")
@@ -73,11 +72,16 @@ class CheckReport:
             versions = ", ".join(str(v) for v in p.versions)
             lines.append(
                 f"{p.id} ({self.path}, sha256 {p.sha256[:12]}): {counts}; "
-                f"{len(p.ratios)} ratio tables over {len(p.header.classes)} classes × "
-                f"{len(p.header.categories)} categories, checked from {p.versions[0] if p.versions else '-'}"
-                f" in {len(p.versions)} versions ({versions})")
+                f"{_n(len(p.ratios), 'ratio table')} over {_n(len(p.header.classes), 'class')} × "
+                f"{_n(len(p.header.categories), 'category')}, checked from "
+                f"{p.versions[0] if p.versions else '-'} in {_n(len(p.versions), 'version')} ({versions})")
         lines.append("check passed" if self.ok else "check FAILED")
         return "\n".join(lines) + "\n"
+
+
+def _n(count: int, noun: str) -> str:
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + ("es" if noun.endswith("s") else "s")
+    return f"{count} {noun if count == 1 else plural}"
 
 
 def _from_error(exc: RuleFileError, code: str = "schema") -> Issue:
@@ -91,6 +95,18 @@ def _from_error(exc: RuleFileError, code: str = "schema") -> Issue:
     elif ".citation." in f"{key}." and "at least 1 character" in problem:
         code, problem = "citation", f"empty citation {key.split('.')[-1]}"
     return Issue("error", code, file, ctx.get("line"), key or "(file)", problem)  # type: ignore[arg-type]
+
+
+def _pinpoint(doc: SourceDoc, issue: Issue, data: Any) -> Issue:
+    """Move a row-level "category: problem" message onto that category's value."""
+    parts = issue.key.split(".")
+    head, _, rest = issue.message.partition(": ")
+    if len(parts) >= 3 and parts[-2] == "rows" and rest:
+        path = (*[int(p) if p.isdigit() else p for p in parts], "values", head)
+        line = doc.line_of(path)
+        if path in doc.lines and line:
+            issue.key, issue.line, issue.message = ".".join(map(str, path)), line, rest
+    return issue
 
 
 def _readable_files(directory: Path) -> list[Path]:
@@ -163,7 +179,12 @@ class _Collector:
         except RuleFileError as exc:
             self.issues.append(_from_error(exc))
         except ValidationError as exc:
-            self.issues += [_from_error(e) for e in validation_errors(doc, exc, prefix=path)]
+            errors = exc.errors(include_url=False)
+            for err, issue in zip(errors, validation_errors(doc, exc, prefix=path)):
+                if err["type"] == "too_short" and any(
+                        e is not err and e["loc"][:len(err["loc"])] == err["loc"] for e in errors):
+                    continue  # "no rows" only because a row itself failed: said already
+                self.issues.append(_pinpoint(doc, _from_error(issue), data))
         return None
 
 
@@ -193,9 +214,8 @@ def _collect(directory: Path) -> tuple[list[Issue], dict[str, SourceDoc]]:
         names.status_events(name, status)
     for section, model in _RULES.items():
         for index, body in c.items(section):
-            rule = c.parse(section, index, body, model, settings)
-            if rule is not None:
-                names.rule(section, index, rule)
+            c.parse(section, index, body, model, settings)
+            names.rule(section, index, body)
     if "calendar" in c.docs:
         c.parse("calendar", None, c.docs["calendar"].data["calendar"] or {}, _Calendar,
                 prefix=("calendar",))
@@ -228,43 +248,54 @@ class _Names:
                 if self.header and self.header.events and event not in self.header.events:
                     self._fail("statuses", (name, edge_name, "event"), f"unknown event {event!r}")
 
-    def rule(self, section: str, index: int, rule: Any) -> None:
+    def rule(self, section: str, index: int, body: Any) -> None:
+        """Check the names in one rule's raw data, so a rule that failed validation is checked too."""
+        if not isinstance(body, dict):
+            return
         h = self.header
         if section != "not_covered":
-            if rule.id in self.ids:
+            rule_id = body.get("id")
+            if isinstance(rule_id, str) and rule_id in self.ids:
                 self._fail(section, (index, "id"),
-                           f"duplicate rule id {rule.id!r} (also in {self.ids[rule.id]})")
-            self.ids[rule.id] = section
-            self._citation(section, index, rule.citation)
+                           f"duplicate rule id {rule_id!r} (also in {self.ids[rule_id]})")
+            elif isinstance(rule_id, str):
+                self.ids[rule_id] = section
+            citation = body.get("citation")
+            for part in ("document", "article"):
+                text = citation.get(part) if isinstance(citation, dict) else None
+                if isinstance(text, str) and text and (not text.strip() or _PLACEHOLDER.match(text)):
+                    self._fail(section, (index, "citation", part),
+                               f"citation {part} {text!r} is a placeholder; cite the law",
+                               code="citation")
         if h is None:
             return
         classes, categories = set(h.classes), set(h.categories)
-        when = getattr(rule, "when", None)
-        if when is not None:
+        when = body.get("when")
+        if isinstance(when, dict):
             for key, kind, allowed in (("classes", "class", classes),
                                        ("categories", "category", categories),
                                        ("status", "status", self.statuses),
                                        ("not_status", "status", self.statuses)):
-                self._known(section, (index, "when", key), kind, getattr(when, key), allowed)
-            for attr in when.attributes or {}:
+                self._known(section, (index, "when", key), kind, _listed(when.get(key)), allowed)
+            for attr in when.get("attributes") or {}:
                 if attr not in self.attributes:
                     self._fail(section, (index, "when", "attributes", attr),
                                f"unknown attribute; institutions report {', '.join(sorted(self.attributes))}")
-        for r, row in enumerate(getattr(rule, "rows", ())):
-            self._known(section, (index, "rows", r, "classes"), "class", row.classes, classes)
-            for cat in row.values:
-                self._known(section, (index, "rows", r, "values", cat), "category", (cat,), categories)
+        for r, row in enumerate(body.get("rows") or ()):
+            if isinstance(row, dict):
+                self._known(section, (index, "rows", r, "classes"), "class",
+                            _listed(row.get("classes")), classes)
+                for cat in row.get("values") or {}:
+                    self._known(section, (index, "rows", r, "values", cat), "category", (cat,),
+                                categories)
         if section == "not_covered":
-            self._known(section, (index, "classes"), "class", rule.classes, classes)
-            self._known(section, (index, "categories"), "category", rule.categories, categories)
+            self._known(section, (index, "classes"), "class", _listed(body.get("classes")), classes)
+            self._known(section, (index, "categories"), "category",
+                        _listed(body.get("categories")), categories)
 
-    def _citation(self, section: str, index: int, citation: Any) -> None:
-        for part in ("document", "article"):
-            text = getattr(citation, part)
-            if not text.strip() or _PLACEHOLDER.match(text):
-                self._fail(section, (index, "citation", part),
-                           f"citation {part} {text!r} is empty or a placeholder; cite the law",
-                           code="citation")
+
+def _listed(value: Any) -> list[Any]:
+    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
 
 
 def check_pack(path: str | Path) -> CheckReport:
@@ -272,15 +303,17 @@ def check_pack(path: str | Path) -> CheckReport:
     directory = Path(path)
     issues, docs = _collect(directory)
     report = CheckReport(directory, issues)
-    if any(i.is_error for i in issues):
-        return report
-    try:
-        pack = load_pack(directory)
-    except RuleFileError as exc:
-        report.issues.append(_from_error(exc))
-        return report
-    loc = Locator(docs, directory)
-    report.pack = pack
-    report.issues += coverage_issues(pack, loc) + unreachable_issues(pack, loc)
-    report.issues.sort(key=lambda i: (i.file or "", i.line or 0, SEVERITIES.index(i.severity)))
+    if not any(i.is_error for i in issues):
+        try:
+            report.pack = load_pack(directory)
+        except RuleFileError as exc:
+            report.issues.append(_from_error(exc))
+    if report.pack is not None:
+        loc = Locator(docs, directory)
+        dead = unreachable_issues(report.pack, loc)
+        dead_rows = {(i.file, i.line) for i in dead if i.code == "unreachable"}
+        report.issues += [i for i in coverage_issues(report.pack, loc)
+                          if not (i.code == "shadowed" and (i.file, i.line) in dead_rows)] + dead
+    report.issues.sort(key=lambda i: (i.file or "", i.line if isinstance(i.line, int) else 0,
+                                      SEVERITIES.index(i.severity)))
     return report
