@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -228,7 +229,9 @@ class _Names:
     def __init__(self, c: _Collector, header: PackHeader | None, statuses: set[str]) -> None:
         self.c, self.header, self.statuses = c, header, statuses
         self.ids: dict[str, str] = {}
-        self.attributes = {n for n in Institution.model_fields if n not in ("id", "name", "class_")}
+        # numeric institution fields a when: may compare (the loader has the final word)
+        self.attributes = {n for n, f in Institution.model_fields.items()
+                           if f.annotation in (Decimal, Decimal | None)}
 
     def _fail(self, section: str, path: tuple[Any, ...], problem: str, code: str = "schema") -> None:
         self.c._add(self.c.docs[section], (section, *path), ".".join(map(str, (section, *path))),
