@@ -16,7 +16,7 @@ from typing import Any
 from .periods import Month
 from .yamlsrc import SourceDoc
 
-__all__ = ["Issue", "Locator", "Span", "rectangles"]
+__all__ = ["Issue", "Locator", "Span", "counted", "rectangles"]
 
 SEVERITIES = ("error", "warning", "note")
 
@@ -88,6 +88,12 @@ class Locator:
               message: str, cells: Iterable[dict[str, Any]] = ()) -> Issue:
         return Issue(severity, code, self.file(section), self.line(section, *path), key,
                      message, list(cells))
+
+
+def counted(count: int, noun: str) -> str:
+    """``1 error``, ``2 warnings``, ``3 categories``."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + ("es" if noun.endswith("s") else "s")
+    return f"{count} {noun if count == 1 else plural}"
 
 
 def _phrase(chosen: Sequence[str], every: Sequence[str], singular: str, plural: str) -> str:

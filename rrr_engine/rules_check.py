@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from .coverage import NotCovered, coverage_issues
 from .errors import RuleFileError
 from .models import Institution
-from .pack_issues import SEVERITIES, Issue, Locator
+from .pack_issues import SEVERITIES, Issue, Locator, counted
 from .reachability import unreachable_issues
 from .rules_model import (Exemption, InterestRate, PackHeader, RatioTable, Reduction, Setting,
                           StatusDef)
@@ -64,7 +64,7 @@ class CheckReport:
 
     def to_text(self) -> str:
         lines = [str(i) for i in self.issues]
-        counts = ", ".join(_n(self.count(s), s) for s in SEVERITIES)
+        counts = ", ".join(counted(self.count(s), s) for s in SEVERITIES)
         if self.pack is None:
             lines.append(f"{self.path}: {counts}; coverage and reachability were not analysed "
                          "(fix the errors above first)")
@@ -73,16 +73,11 @@ class CheckReport:
             versions = ", ".join(str(v) for v in p.versions)
             lines.append(
                 f"{p.id} ({self.path}, sha256 {p.sha256[:12]}): {counts}; "
-                f"{_n(len(p.ratios), 'ratio table')} over {_n(len(p.header.classes), 'class')} × "
-                f"{_n(len(p.header.categories), 'category')}, checked from "
-                f"{p.versions[0] if p.versions else '-'} in {_n(len(p.versions), 'version')} ({versions})")
+                f"{counted(len(p.ratios), 'ratio table')} over {counted(len(p.header.classes), 'class')} × "
+                f"{counted(len(p.header.categories), 'category')}, checked from "
+                f"{p.versions[0] if p.versions else '-'} in {counted(len(p.versions), 'version')} ({versions})")
         lines.append("check passed" if self.ok else "check FAILED")
         return "\n".join(lines) + "\n"
-
-
-def _n(count: int, noun: str) -> str:
-    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + ("es" if noun.endswith("s") else "s")
-    return f"{count} {noun if count == 1 else plural}"
 
 
 def _from_error(exc: RuleFileError, code: str = "schema") -> Issue:
@@ -142,16 +137,16 @@ class _Collector:
                 continue
             for key in doc.data:
                 if key not in _SECTIONS:
-                    self._add(doc, (key,), key, f"unknown section; expected one of {', '.join(_SECTIONS)}")
+                    self.add(doc, (key,), key, f"unknown section; expected one of {', '.join(_SECTIONS)}")
                 elif key in self.docs:
-                    self._add(doc, (key,), key, f"section also defined in {self.docs[key].file}")
+                    self.add(doc, (key,), key, f"section also defined in {self.docs[key].file}")
                 else:
                     self.docs[key] = doc
         if "pack" not in self.docs and not self.issues:
             self.issues.append(Issue("error", "schema", str(directory), None, "pack",
                                      "no 'pack:' section in any rule file"))
 
-    def _add(self, doc: SourceDoc, path: tuple[Any, ...], key: str, problem: str,
+    def add(self, doc: SourceDoc, path: tuple[Any, ...], key: str, problem: str,
              code: str = "schema") -> None:
         self.issues.append(Issue("error", code, doc.file, doc.line_of(path), key, problem))
 
@@ -165,7 +160,7 @@ class _Collector:
                 return list(body.items())
         elif isinstance(body, list):
             return list(enumerate(body))
-        self._add(doc, (section,), section, "expected a mapping of names" if section in
+        self.add(doc, (section,), section, "expected a mapping of names" if section in
                   ("settings", "statuses") else "expected a list of rules")
         return []
 
@@ -207,7 +202,7 @@ def _collect(directory: Path) -> tuple[list[Issue], dict[str, SourceDoc]]:
         if parsed is not None:
             statuses[name] = parsed
             if parsed.citation is None:
-                c._add(c.docs["statuses"], ("statuses", name), f"statuses.{name}",
+                c.add(c.docs["statuses"], ("statuses", name), f"statuses.{name}",
                        "missing citation: a status times rules by law; cite where",
                        code="citation")
     names = _Names(c, header, {name for name, _ in status_items})
@@ -234,7 +229,7 @@ class _Names:
                            if f.annotation in (Decimal, Decimal | None)}
 
     def _fail(self, section: str, path: tuple[Any, ...], problem: str, code: str = "schema") -> None:
-        self.c._add(self.c.docs[section], (section, *path), ".".join(map(str, (section, *path))),
+        self.c.add(self.c.docs[section], (section, *path), ".".join(map(str, (section, *path))),
                     problem, code)
 
     def _known(self, section: str, path: tuple[Any, ...], kind: str, names: Any,

@@ -25,8 +25,8 @@ from pydantic import ValidationError
 
 from .errors import RuleFileError
 from .money import dec_str
-from .pack_issues import Issue
-from .pack_writer import table_span, with_table, write_atomically
+from .pack_issues import Issue, counted
+from .pack_writer import render_table, table_span, with_table, write_atomically
 from .rules_model import RatioTable
 from .rulesets import RulePack, load_pack
 
@@ -325,7 +325,7 @@ def import_table(file: Path, pack_dir: Path, table_id: str) -> ImportOutcome:
     if target.exists():
         text = with_table(target.read_text(encoding="utf-8"), table, cats)
     else:
-        text = "ratios:\n" + "\n".join(_render_new(table, cats)) + "\n"
+        text = "ratios:\n" + "\n".join(render_table(table, cats)) + "\n"
     with tempfile.TemporaryDirectory(prefix="rrr-import-") as scratch:
         copy = Path(scratch) / pack_dir.name
         shutil.copytree(pack_dir, copy, ignore=shutil.ignore_patterns("scenarios", ".*"))
@@ -341,13 +341,9 @@ def import_table(file: Path, pack_dir: Path, table_id: str) -> ImportOutcome:
     write_atomically(target, text)
     span = table_span(text, table_id)
     lines = f"lines {span[0] + 1}-{span[1]}" if span else "appended"
-    counts = ", ".join(f"{report.count(s)} {s}s" for s in ("error", "warning", "note"))
+    counts = ", ".join(counted(report.count(s), s) for s in ("error", "warning", "note"))
     outcome.written = True
     outcome.summary = (f"{lines}; rrr rules check on the result: {counts}; pack sha256 "
                        f"{pack.sha256[:12]} → {load_pack(pack_dir).sha256[:12]}")
     return outcome
 
-
-def _render_new(table: RatioTable, cats: list[str]) -> list[str]:
-    from .pack_writer import render_table
-    return render_table(table, cats)
