@@ -125,11 +125,11 @@ def _events(w: _Writer, inst: Institution, month: Month, held: dict[str, Window]
             continue
         settings = [n for n, s in pack.settings.items() if f"statuses.{name}" in s.read_by]
         via = "".join(f"; {w.setting(n)}" for n in settings)
-        cite = f"; {status.citation}" if status.citation else ""
+        law = f"; {cite(status.citation)}" if status.citation else ""
         spans = ", ".join(_window(x) for x in windows)
         mark = "holds in" if name in held else "does not hold in"
         w.say(f"→ status {name} {spans} (statuses.{name}, {w.status_where(name)}; "
-              f"{_status_timing(status)}{via}{cite}): {mark} {month}", 1)
+              f"{_status_timing(status)}{via}{law}): {mark} {month}", 1)
     w.say(f"Statuses in {month}: {', '.join(sorted(held)) or 'none'}.")
 
 
@@ -151,8 +151,9 @@ def _reductions(w: _Writer, inst: Institution, decided: Decided) -> None:
                 "the class ratio")
         w.say(f"{rule.id} ({w.where('reductions', rule.id)}; {cite(rule.citation)}): {what}, "
               f"because {_conditions(rule.when, inst, decided.statuses)}; on {', '.join(cats)}", 1)
-    w.say(f"Reductions do not add up: {w.setting('reduction_stacking')} "
-          f"({w.pack.settings['reduction_stacking'].interpretation})", 1)
+    if any(len(d.reductions) > 1 for d in decided.decisions.values()):
+        w.say(f"More than one applies to a category: {w.setting('reduction_stacking')} "
+              f"({w.pack.settings['reduction_stacking'].interpretation})", 1)
 
 
 def _category(w: _Writer, inst: Institution, cat: str, decision: Decision,
