@@ -63,18 +63,16 @@ def unconditional(rule: Exemption) -> bool:
     return not (w.status or w.not_status or w.attributes)
 
 
-def exempting(pack: RulePack, cls: str, month: Month, *, category: str | None = None,
+def exempting(pack: RulePack, cls: str, month: Month, *,
               besides: str | None = None) -> tuple[str, ...]:
     """Ids of unconditional exemptions of ``cls`` in force in ``month`` (other than ``besides``).
 
-    With ``category`` the exemption must name it (or no category); without, any will do,
-    since the engine exempts the whole institution when any category is exempt.
+    An exemption limited to some categories counts too: the engine exempts the whole
+    institution-month when any category is exempt, so no category then needs a ratio.
     """
-    return tuple(
-        e.id for e in pack.exemptions
-        if e.id != besides and unconditional(e) and e.effective.covers(month)
-        and (not e.when.classes or cls in e.when.classes)
-        and (category is None or not e.when.categories or category in e.when.categories))
+    return tuple(e.id for e in pack.exemptions
+                 if e.id != besides and unconditional(e) and e.effective.covers(month)
+                 and (not e.when.classes or cls in e.when.classes))
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ def cell_runs(pack: RulePack) -> Iterator[Cell]:
                     tuple((t, r) for t, table in enumerate(pack.ratios) if table.effective.covers(m)
                           for r, row in enumerate(table.rows)
                           if cls in row.classes and cat in row.values),
-                    exempting(pack, cls, m, category=cat),
+                    exempting(pack, cls, m),
                     tuple(i for i, d in enumerate(pack.not_covered) if d.covers(cls, cat, m)))
                 if state != current:
                     if current is not None:
