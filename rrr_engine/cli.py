@@ -26,6 +26,7 @@ EXIT_INTERNAL = 70
 
 COMMAND_MODULES = (
     "rrr_engine.cmd_evaluate",
+    "rrr_engine.cmd_rules",
 )
 
 
