@@ -28,6 +28,7 @@ EXIT_INTERNAL = 70
 
 COMMAND_MODULES = (
     "rrr_engine.cmd_evaluate",
+    "rrr_engine.cmd_rules",
     "rrr_engine.cmd_nightly",
     "rrr_engine.cmd_demo",
 )

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from .calendars import MonthlyPeriods, Periods, build_periods
+from .coverage import NotCovered
 from .errors import NoRulesetInForce, RuleFileError
 from .periods import DatedPeriod, Month, WorkingCalendar
 from .rules_model import (Allowance, Exemption, InterestRate, PackHeader, RatioTable, Reduction,
@@ -30,7 +31,8 @@ from .yamlsrc import SourceDoc, load_document, parse_model
 __all__ = ["RulePack", "load_pack"]
 
 _SECTIONS = ("pack", "settings", "statuses", "ratios", "exemptions", "reductions", "interest",
-             "calendar", "allowances", "periods")
+             "calendar", "allowances", "periods",
+             "not_covered")
 _RULE_KINDS = ("ratios", "exemptions", "reductions", "interest", "allowances")
 _DAY = dt.timedelta(days=1)
 
@@ -65,6 +67,7 @@ class RulePack:
     lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (section, rule id) -> line
     allowances: list[Allowance] = field(default_factory=list)
     periods: Periods = field(default_factory=MonthlyPeriods)
+    not_covered: list[NotCovered] = field(default_factory=list)  # deliberate gaps, for rules check
 
     @property
     def id(self) -> str:
@@ -201,7 +204,8 @@ def _build(directory: Path, docs: dict[str, SourceDoc], sha: str) -> RulePack:
         reductions=parsed("reductions", Reduction), interest=parsed("interest", InterestRate),
         calendar=_calendar(docs), sha256=sha, files={k: d.file for k, d in docs.items()},
         allowances=parsed("allowances", Allowance),
-        periods=build_periods(periods_doc, periods_data, pack=header.id, default_lag=int(lag)))
+        periods=build_periods(periods_doc, periods_data, pack=header.id, default_lag=int(lag)),
+        not_covered=parsed("not_covered", NotCovered))
     _cross_check(pack, docs)
     return pack
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, RuleFileError
 
-__all__ = ["SourceDoc", "load_document", "parse_model"]
+__all__ = ["SourceDoc", "load_document", "parse_model", "validation_errors"]
 
 Path_ = tuple[Any, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -104,8 +104,17 @@ def load_document(path: str | Path, *, error: type[InputError] = RuleFileError) 
 def validation_error(doc: SourceDoc, exc: ValidationError, *, prefix: Path_ = (),
                      error: type[InputError] = RuleFileError) -> InputError:
     """The first pydantic error of ``exc`` as a one-line ``file:line: key: problem``."""
-    first = exc.errors(include_url=False)[0]
-    loc = prefix + tuple(p for p in first["loc"] if not str(p).startswith("function-"))
+    return validation_errors(doc, exc, prefix=prefix, error=error)[0]
+
+
+def validation_errors(doc: SourceDoc, exc: ValidationError, *, prefix: Path_ = (),
+                      error: type[InputError] = RuleFileError) -> list[InputError]:
+    """Every pydantic error of ``exc``, each as a one-line ``file:line: key: problem``."""
+    return [_one_error(doc, err, prefix, error) for err in exc.errors(include_url=False)]
+
+
+def _one_error(doc: SourceDoc, err: dict[str, Any], prefix: Path_, error: type[InputError]) -> InputError:
+    loc = prefix + tuple(p for p in err["loc"] if not str(p).startswith("function-"))
     # pydantic appends union-member and validator names to loc; keep only real keys/indexes
     real = []
     probe: Any = doc.data
@@ -116,16 +125,16 @@ def validation_error(doc: SourceDoc, exc: ValidationError, *, prefix: Path_ = ()
         elif isinstance(probe, list) and isinstance(part, int) and part < len(probe):
             probe = probe[part]
             real.append(part)
-        elif first["type"] in ("missing", "extra_forbidden"):
+        elif err["type"] in ("missing", "extra_forbidden"):
             real.append(part)
             break
         else:
             break
     key = ".".join(str(p) for p in real) or "(document)"
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
         msg = "unknown field (check the spelling; unknown fields are not allowed)"
-    elif first["type"] == "missing":
+    elif err["type"] == "missing":
         msg = "required field is missing"
     elif msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]

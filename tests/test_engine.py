@@ -68,8 +68,9 @@ def test_ambiguous_ratio_rules_name_the_rules(tmp_path):
     pack = tmp_path / "overlap"
     shutil.copytree(VN_PACK, pack)
     text = (pack / "ratios.yaml").read_text()
-    dup = text[text.index("  - id: d1158-2977-2025"):].replace("d1158-2977-2025", "d-duplicate")
-    (pack / "ratios.yaml").write_text(text + "\n" + dup)
+    start, end = text.index("  - id: d1158-2977-2025"), text.index("\nnot_covered:")
+    dup = text[start:end].replace("d1158-2977-2025", "d-duplicate")
+    (pack / "ratios.yaml").write_text(text[:end] + "\n" + dup + text[end:])
     with pytest.raises(AmbiguousRules) as err:
         Engine(pack).evaluate("2025-10", institutions=[BANK], balances=BALANCES)
     assert "d-duplicate" in str(err.value) and "d1158-2977-2025" in str(err.value)

@@ -1,0 +1,128 @@
+"""Writing one ratio table back into a pack's YAML, leaving everything else as it was.
+
+A rule file is reviewed by people, so it is edited in place: the block of the table being
+replaced (from its ``- id:`` line to its last line, comments above it kept) is swapped for a
+freshly rendered block in the pack's layout (flow mappings, quoted decimals, a note wrapped onto
+its own line); every other line, comment and section stays byte for byte. A table with a new
+id is appended after the last table. Rendering a table that is already in the file gives back
+its text, so an unchanged import changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from .money import dec_str
+from .rules_model import RatioTable
+
+__all__ = ["render_table", "table_span", "with_table", "write_atomically"]
+
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_RESERVED = {"null", "true", "false", "yes", "no", "on", "off", "y", "n", "~"}
+
+
+def _scalar(text: str) -> str:
+    """An id or class name bare when YAML reads it back as the same string, else quoted."""
+    if _PLAIN.match(text) and text.lower() not in _RESERVED:
+        return text
+    return _quoted(text)
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def render_table(table: RatioTable, categories: list[str], indent: int = 2) -> list[str]:
+    """The table as YAML lines (no trailing newline), as a list item indented by ``indent``."""
+    pad = " " * indent
+    inner = pad + "  "
+    lines = [f"{pad}- id: {_scalar(table.id)}"]
+    if table.title:
+        lines.append(f"{inner}title: {_quoted(table.title)}")
+    eff = f'from: "{table.effective.from_}"'
+    if table.effective.to is not None:
+        eff += f', to: "{table.effective.to}"'
+    lines.append(f"{inner}effective: {{{eff}}}")
+    c = table.citation
+    first = f"{inner}citation: {{document: {_quoted(c.document)}, article: {_quoted(c.article)}"
+    if c.clause is not None:
+        first += f", clause: {_quoted(c.clause)}"
+    if c.note is None:
+        lines.append(first + "}")
+    else:
+        lines += [first + ",", " " * (len(inner) + len("citation: {")) + f"note: {_quoted(c.note)}}}"]
+    lines.append(f"{inner}rows:")
+    for row in table.rows:
+        lines.append(f"{inner}  - classes: [{', '.join(_scalar(x) for x in row.classes)}]")
+        order = [cat for cat in categories if cat in row.values] + [
+            cat for cat in row.values if cat not in categories]
+        cells = ", ".join(f"{_scalar(cat)}: " + ("null" if row.values[cat] is None else
+                                                  _quoted(dec_str(row.values[cat])))
+                          for cat in order)
+        lines.append(f"{inner}    values: {{{cells}}}")
+        if row.unset_reason is not None:
+            lines.append(f"{inner}    unset_reason: {_quoted(row.unset_reason)}")
+    return lines
+
+
+def table_span(text: str, table_id: str) -> tuple[int, int, int] | None:
+    """(first line, end line exclusive, indent) of table ``table_id``'s block, 0-based.
+
+    The block ends at its last line of content: blank lines and comments before the next item
+    belong to that item. ``None`` when the file has no such table.
+    """
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    seq = _ratios_node(root)
+    if seq is None:
+        return None
+    lines = text.splitlines()
+    for i, item in enumerate(seq.value):
+        ids = [v.value for k, v in getattr(item, "value", []) if getattr(k, "value", None) == "id"]
+        if ids and str(ids[0]) == table_id:
+            start = item.start_mark.line
+            end = seq.value[i + 1].start_mark.line if i + 1 < len(seq.value) else seq.end_mark.line
+            end = min(end, len(lines))
+            while end > start + 1 and (not lines[end - 1].strip()
+                                       or lines[end - 1].lstrip().startswith("#")):
+                end -= 1
+            return start, end, item.start_mark.column - 2
+    return None
+
+
+def _ratios_node(root: yaml.Node | None) -> yaml.SequenceNode | None:
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key, value in root.value:
+        if key.value == "ratios" and isinstance(value, yaml.SequenceNode):
+            return value
+    return None
+
+
+def with_table(text: str, table: RatioTable, categories: list[str]) -> str:
+    """``text`` (a rule file with a ``ratios:`` list) with ``table`` replaced or appended."""
+    lines = text.splitlines()
+    span = table_span(text, table.id)
+    if span is not None:
+        start, end, indent = span
+        lines[start:end] = render_table(table, categories, indent)
+    else:
+        seq = _ratios_node(yaml.compose(text, Loader=yaml.SafeLoader))
+        if seq is None or not seq.value:
+            raise ValueError("the file has no ratios: list to add the table to")
+        _, end, indent = table_span(text, _last_id(seq.value[-1])) or (0, len(lines), 2)
+        lines[end:end] = ["", *render_table(table, categories, indent)]
+    return "\n".join(lines) + "\n"
+
+
+def _last_id(item: yaml.Node) -> str:
+    return next(str(v.value) for k, v in item.value if k.value == "id")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,167 @@
+"""``rrr rules check``: one fixture pack per bad case, each caught with the cells and lines named."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from clirun import FIXTURES, VN_PACK, rrr
+
+from rrr_engine.rules_check import check_pack
+
+PACKS = FIXTURES / "packs"
+
+
+def errors(name: str) -> list[str]:
+    return [str(i) for i in check_pack(PACKS / name).issues if i.is_error]
+
+
+def test_vn_pack_passes_with_its_declared_gaps_listed(capsys):
+    code, out, _ = rrr(capsys, "rules", "check", VN_PACK)
+    assert code == 0, out
+    assert "0 errors" in out and out.rstrip().endswith("check passed")
+    assert ("ratios.yaml:58: not_covered.0: note: declared gap (no ratio, on purpose): 2011-09 to "
+            "2018-05: classes agribank, coop_bank, other_ci × categories vnd_short, vnd_long") in out
+    assert ("not_covered.1: note: declared gap (no ratio, on purpose): 2011-09 to 2018-05: classes "
+            "people_credit_fund, microfinance, policy_bank × all categories") in out
+    # the policy bank's null row is listed as a cell with no number, with its reason
+    assert "class policy_bank × all categories: no number, because the policy bank's ratio is set by the Government" in out
+
+
+def test_vn_pack_has_no_errors_or_warnings():
+    # the 2011 FX tables give figures for institutions without VND deposits (a declared
+    # gap's zero base is a finding), so they are not flagged
+    report = check_pack(VN_PACK)
+    assert [i for i in report.issues if i.severity in ("error", "warning")] == []
+
+
+def test_policy_bank_needs_no_ratio_once_exempt():
+    # from 2025-10 the policy bank has no row but c23-policy-bank exempts it unconditionally
+    report = check_pack(VN_PACK)
+    cells = [c for i in report.issues for c in i.cells if c["class"] == "policy_bank"]
+    assert all(c["to"] is not None and c["to"] <= "2025-09" for c in cells)
+
+
+def test_gap_names_classes_categories_and_months():
+    found = errors("gap")
+    assert found == [
+        f"{PACKS}/gap/ratios.yaml:2: ratios: gap: 2021-01 to 2021-02: no ratio table covers classes "
+        "bank, agency × all categories; class fund × category dom (add a ratio row, or declare the "
+        "range under not_covered: with a reason)",
+        f"{PACKS}/gap/ratios.yaml:2: ratios: gap: 2021-01 onwards: no ratio table covers class fund "
+        "× category fx (add a ratio row, or declare the range under not_covered: with a reason)"]
+
+
+def test_gap_cells_as_data():
+    report = check_pack(PACKS / "gap")
+    gap = next(i for i in report.issues if i.code == "gap" and "onwards" in i.message)
+    assert gap.cells == [{"class": "fund", "category": "fx", "from": "2021-01", "to": None,
+                          "tables": [], "rows": [], "exempt": [], "declared": []}]
+
+
+def test_overlap_names_both_tables_and_rows_with_lines():
+    assert errors("overlap") == [
+        f"{PACKS}/overlap/ratios.yaml:7: ratios.t-open: overlap: 2021-01 onwards: class bank × "
+        "all categories covered more than once: t-open row 1 (ratios.yaml:7), t-2021 row 1 "
+        "(ratios.yaml:13)"]
+
+
+def test_declared_gap_passes_and_is_listed():
+    report = check_pack(PACKS / "declared_gap")
+    assert report.ok
+    note = next(i for i in report.issues if i.code == "declared_gap")
+    assert (note.line, note.key) == (13, "not_covered.0")
+    assert "class fund × category fx: funds may not take foreign-currency deposits" in note.message
+
+
+def test_declaration_over_a_covered_cell_is_an_error(tmp_path):
+    pack = tmp_path / "pack"
+    shutil.copytree(PACKS / "declared_gap", pack)
+    text = (pack / "ratios.yaml").read_text().replace("values: {dom: \"0\"}",
+                                                      "values: {dom: \"0\", fx: \"0\"}")
+    (pack / "ratios.yaml").write_text(text)
+    report = check_pack(pack)
+    stale = [i for i in report.issues if i.code == "stale_declaration"]
+    assert len(stale) == 1 and stale[0].line == 13
+    assert "declared not covered, but t2020 row 2 (ratios.yaml:8) covers class fund × category fx" in stale[0].message
+
+
+def test_unreachable_rules_each_named():
+    found = {i.key: i for i in check_pack(PACKS / "unreachable").issues if i.is_error}
+    assert set(found) == {"ratios.agency-2021", "exemptions.agency-special-control",
+                          "reductions.merged-half", "reductions.contradictory-share",
+                          "reductions.share-above-one", "reductions.self-excluding",
+                          "reductions.agency-half"}
+    assert "no event an institution can carry opens status merged" in found["reductions.merged-half"].message
+    assert "no value of agri_lending_share satisfies >= 0.7 and < 0.4" in found["reductions.contradictory-share"].message
+    assert "outside the values an institution can report (>= 0 and <= 1)" in found["reductions.share-above-one"].message
+    assert "requires a status that it also excludes" in found["reductions.self-excluding"].message
+    assert "no class it names has a ratio to reduce" in found["reductions.agency-half"].message
+    assert "every class it names is already exempt" in found["exemptions.agency-special-control"].message
+    row = found["ratios.agency-2021"]
+    assert (row.line, row.message) == (12, "row 1 (class agency) can never be used: exempt "
+                                           "unconditionally under agency-exempt throughout 2021-01 to 2021-12")
+
+
+def test_missing_and_placeholder_citations():
+    assert errors("missing_citation") == [
+        f"{PACKS}/missing_citation/pack.yaml:14: statuses.special_control: missing citation: a "
+        "status times rules by law; cite where",
+        f"{PACKS}/missing_citation/rules.yaml:2: ratios.0.citation: missing citation: every rule "
+        "must cite the law it encodes (document and article)",
+        f"{PACKS}/missing_citation/rules.yaml:11: exemptions.0.citation.document: citation "
+        "document 'TODO' is a placeholder; cite the law",
+        f"{PACKS}/missing_citation/rules.yaml:17: reductions.0.citation.article: empty citation article"]
+
+
+def test_every_schema_error_of_every_file_is_reported():
+    base = f"{PACKS}/schema_error"
+    assert errors("schema_error") == [
+        f"{base}/exemptions.yaml:5: exemptions.0.when.status: unknown status 'contro'; declared: special_control",
+        f"{base}/exemptions.yaml:7: exemptions.1.effective.from: '2020-13' is not a month; expected YYYY-MM such as 2025-10",
+        f"{base}/interest.yaml:4: (file): invalid YAML: expected ',' or '}}', but got '<scalar>'",
+        f"{base}/ratios.yaml:2: ratios.0.effective: required field is missing",
+        f"{base}/ratios.yaml:3: ratios.0.efective: unknown field (check the spelling; unknown fields are not allowed)",
+        f"{base}/ratios.yaml:12: ratios.1.rows.0.classes: unknown class 'banc'; declared: agency, bank, fund",
+        f"{base}/ratios.yaml:13: ratios.1.rows.0.values.dom: ratio 1.5 is outside 0..1"]
+
+
+def test_exit_codes_gate_ci(capsys, tmp_path):
+    assert rrr(capsys, "rules", "check", PACKS / "overlap")[0] == 1
+    code, _, err = rrr(capsys, "rules", "check", tmp_path / "missing")
+    assert code == 2 and "not a rule pack directory" in err
+    code, _, err = rrr(capsys, "rules", "check", tmp_path)
+    assert code == 2 and "no rule files" in err
+
+
+def test_json_output(capsys):
+    code, out, _ = rrr(capsys, "rules", "check", PACKS / "gap", "--format", "json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False and data["counts"]["error"] == 2
+    assert data["versions"] == ["2020-01", "2021-01", "2021-03"]
+    assert {i["code"] for i in data["issues"]} == {"gap"}
+    assert all({"file", "line", "key", "message", "cells", "severity"} <= set(i) for i in data["issues"])
+
+
+def _duplicate_id_pack(tmp_path):
+    pack = tmp_path / "pack"
+    shutil.copytree(VN_PACK, pack, ignore=shutil.ignore_patterns("scenarios"))
+    text = (pack / "reductions.yaml").read_text().replace("id: c14-agri-40", "id: c14-agri-70")
+    (pack / "reductions.yaml").write_text(text)
+    return pack
+
+
+def test_duplicate_rule_id(tmp_path):
+    pack = _duplicate_id_pack(tmp_path)
+    assert [str(i) for i in check_pack(pack).issues if i.is_error] == [
+        f"{pack}/reductions.yaml:27: reductions.3.id: duplicate rule id 'c14-agri-70' (also in reductions)"]
+
+
+def test_check_never_passes_what_the_loader_refuses(tmp_path, monkeypatch):
+    # were the check's own name checks to miss something, the loader still has the last word
+    monkeypatch.setattr("rrr_engine.rules_check._Names.rule", lambda *a, **k: None)
+    pack = _duplicate_id_pack(tmp_path)
+    report = check_pack(pack)
+    assert not report.ok and report.pack is None
+    assert [str(i) for i in report.issues if i.is_error] == [
+        f"{pack}/reductions.yaml:27: reductions.3.id: duplicate rule id 'c14-agri-70' (also in reductions)"]
