@@ -19,9 +19,9 @@ from .errors import InputError
 from .nightly import DayOutcome, KillSwitch, NightlyJob, NightlySummary
 from .periods import days_between
 from .progress import Progress
-from .storage import Storage, default_url
+from .storage import Storage, default_url, display_url
 
-__all__ = ["default_rules", "register", "run", "source_options"]
+__all__ = ["default_rules", "logged_command", "register", "run", "source_options"]
 
 
 def default_rules() -> Path:
@@ -83,6 +83,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def logged_command(argv: list[str]) -> str:
+    """The command line for the run log, with passwords in URLs (``--db``, ``KEY=URL``) hidden."""
+    shown = []
+    for arg in argv:
+        key, sep, value = arg.partition("=") if "=" in arg.split("://")[0] else ("", "", arg)
+        shown.append(f"{key}{sep}{display_url(value)}" if "://" in value else arg)
+    return " ".join(["rrr", *shown])
+
+
 def dates_of(args: argparse.Namespace) -> list[dt.date]:
     if args.date is not None:
         if args.date_to is not None:
@@ -117,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
                     notes[f"note: {s.skipped}"] = None
 
         try:
-            summary = job.run(dates, command=" ".join(["rrr", *sys.argv[1:]]), on_day=on_day)
+            summary = job.run(dates, command=logged_command(sys.argv[1:]), on_day=on_day)
         finally:
             progress.close()
         print(render_summary(summary, storage.url), end="")

@@ -124,6 +124,7 @@ class NightlyJob:
             sources=_shown(self.options), date_from=min(dates, default=None),
             date_to=max(dates, default=None))
         summary = NightlySummary()
+        day: dt.date | None = None
         try:
             for day in dates:
                 outcome = self.process(day, run_id=run_id)
@@ -136,7 +137,7 @@ class NightlyJob:
             done = summary.days[-1].day if summary.days else None
             if isinstance(exc, RrrError):
                 # one line for the officer: which date failed and what is already safe
-                exc.message = (f"nightly stopped at {day}"
+                exc.message = (f"nightly stopped at {day or 'the start'}"
                                f"{f' (dates up to {done} are stored)' if done else ''}: {exc.message}")
             outcome = ("error" if isinstance(exc, RrrError) else
                        "interrupted" if isinstance(exc, KeyboardInterrupt) else "internal_error")

@@ -7,6 +7,7 @@ generating functions, not from the engine.
 
 import datetime as dt
 import json
+import sys
 from decimal import Decimal as D
 from types import SimpleNamespace
 
@@ -17,6 +18,7 @@ import nightly_data as nd
 from clirun import VN_PACK, rrr
 from rrr_engine import schema
 from rrr_engine.engine import Engine
+from rrr_engine.cmd_nightly import logged_command
 from rrr_engine.nightly import NightlyJob
 from rrr_engine.resultstore import latest, latest_for_period
 from rrr_engine.storage import Storage
@@ -141,6 +143,26 @@ def test_exit_code_is_3_for_a_shortfall_and_0_otherwise(tmp_path, capsys):
     assert code == 3 and "1 unchanged" in out and "0 result version(s) stored" in out
     code, _, _ = nightly(capsys, db, feed, "--date", "2025-10-02")
     assert code == 0
+
+
+def test_sources_can_be_given_as_key_value_options_and_passwords_stay_out_of_the_log(
+        tmp_path, capsys, monkeypatch):
+    feed, db = nd.write_feed(tmp_path / "feed", START, END), f"sqlite:///{tmp_path}/r.sqlite"
+    args = ["nightly", "--db", db, "--rules", str(VN_PACK), "--no-reports",
+            "--date", "2025-08-01", "--source", f"institutions={feed['institutions']}",
+            "--source", f"balances={feed['balances']}",
+            "--source", "bank_url=postgresql://reader:s3cret@core.example/books"]
+    monkeypatch.setattr(sys, "argv", ["rrr", *args])  # what the process would have been given
+    code, out, err = rrr(capsys, *args)
+    assert code == 0, err
+    with Storage.open(db) as store:
+        (run,) = store.runs()
+    logged = json.loads(run["sources_json"])
+    assert logged["balances"] == feed["balances"]
+    assert logged["bank_url"] == "postgresql://reader:***@core.example/books"
+    assert "s3cret" not in run["sources_json"] and "s3cret" not in run["command"]
+    assert "bank_url=postgresql://reader:***@core.example/books" in run["command"]
+    assert logged_command(["--db", "postgresql://u:pw@h/d"]) == "rrr --db postgresql://u:***@h/d"
 
 
 def test_running_the_same_dates_twice_changes_nothing(db_url, tmp_path, capsys):
