@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "rrr_engine.cmd_rules",
     "rrr_engine.cmd_nightly",
     "rrr_engine.cmd_demo",
+    "rrr_engine.cmd_report",
 )
 
 

@@ -30,7 +30,7 @@ from . import __version__
 from .canonical import fingerprint
 from .daysource import fetch_day
 from .engine import Engine
-from .errors import InputError, RrrError, SnapshotConflict
+from .errors import InputError, RrrError, SnapshotConflict, StorageError
 from .resultstore import (StoredResult, institution_fingerprints, latest, results_as_of,
                           stored_keys)
 from .snapshots import DaySnapshot, delete_day, read_day, write_day
@@ -141,9 +141,13 @@ class NightlyJob:
                                f"{f' (dates up to {done} are stored)' if done else ''}: {exc.message}")
             outcome = ("error" if isinstance(exc, RrrError) else
                        "interrupted" if isinstance(exc, KeyboardInterrupt) else "internal_error")
-            self.storage.finish_run(run_id, outcome=outcome, exit_code=-1, error_message=str(exc),
-                                    input_fingerprint=summary.input_fingerprint,
-                                    summary=summary.as_dict())
+            try:
+                self.storage.finish_run(run_id, outcome=outcome, exit_code=-1,
+                                        error_message=str(exc),
+                                        input_fingerprint=summary.input_fingerprint,
+                                        summary=summary.as_dict())
+            except StorageError:
+                pass  # the store itself failing must not hide what stopped the run
             raise
         summary.rows_written = self.kill.count
         self.storage.finish_run(run_id, outcome="shortfall" if summary.shortfalls else "ok",

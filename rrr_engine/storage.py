@@ -71,20 +71,16 @@ class Storage:
         self.url = display_url(engine.url)
 
     @classmethod
-    def open(cls, url: str, *, create: bool = True) -> Storage:
+    def open(cls, url: str) -> Storage:
         """Connect to ``url`` and bring its schema up to date.
 
         :param url: any SQLAlchemy URL; a SQLite file's directory is created when missing.
-        :param create: whether a missing SQLite file may be created (reports read-only use).
         """
         shown = display_url(url)
         try:
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-                path = Path(parsed.database)
-                if not create and not path.exists():
-                    raise StorageError(f"no results database at {path}")
-                path.parent.mkdir(parents=True, exist_ok=True)
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(parsed)
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
             raise StorageError(f"cannot use database URL {shown}: {exc}") from None

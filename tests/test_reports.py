@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 import nightly_data as nd
-from clirun import VN_PACK
+from clirun import VN_PACK, rrr
 from rrr_engine.engine import Engine
 from rrr_engine.errors import ReportError
 from rrr_engine.nightly import NightlyJob
@@ -139,6 +139,20 @@ def test_the_chart_shows_the_reported_figures_rounded_once(reports):
     assert len(bank1.days) == 30 and bank1.days[0] == dt.date(2025, 9, 1)
     # Saturday 6 September carries Friday's balance
     assert bank1.balances[5] == bank1.balances[4] == nd.holding("BANK1", "VND", dt.date(2025, 9, 5))
+
+
+def test_rrr_report_rewrites_the_same_files_from_the_database(reports, tmp_path, capsys):
+    code, out, err = rrr(capsys, "report", "--period", "2025-09", "--db", reports.url,
+                         "--rules", VN_PACK, "--out", tmp_path)
+    assert code == 0, err
+    assert len(out.splitlines()) == 6
+    for name in ("dtbb001", "requirement", "obligation"):
+        file = f"rrr_2025-09_{name}.csv"
+        assert (tmp_path / "reports" / "2025-09" / file).read_bytes() == (
+            reports.dir / "2025-09" / file).read_bytes()
+    code, _, err = rrr(capsys, "report", "--period", "2024-01", "--db", reports.url,
+                       "--rules", VN_PACK, "--out", tmp_path)
+    assert code == 2 and "no stored results for maintenance period 2024-01" in err
 
 
 def test_no_temporary_files_are_left(reports):
