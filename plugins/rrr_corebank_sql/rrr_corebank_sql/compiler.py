@@ -83,9 +83,14 @@ class _Tables:
         table, _, col = ref.rpartition(".")
         return self.tables[table or self.accounts_name].c[col]
 
-    def from_accounts(self) -> sa.FromClause:
-        """Accounts LEFT JOIN every lookup: a missing customer must not drop a deposit."""
-        joined = self.tables[self.accounts_name]
+    def join_onto(self, balances: sa.FromClause, on: sa.ColumnElement[bool]) -> sa.FromClause:
+        """balances LEFT JOIN accounts LEFT JOIN each lookup, as one flat chain.
+
+        LEFT, because a missing customer must not drop a deposit and a balance without an
+        account must be seen. Flat, because SQLite materialises a parenthesised join
+        ``b LEFT JOIN (a LEFT JOIN c)`` instead of looking accounts up by key.
+        """
+        joined = balances.outerjoin(self.tables[self.accounts_name], on)
         for join in self.joins:
             right = self.tables[join.name]
             joined = joined.outerjoin(right, sa.and_(*(
@@ -110,8 +115,7 @@ def compile_source(mapping: Mapping) -> Source:
     bal = mapping.balances
     balances = sa.table(bal.table, sa.column(bal.account_id), sa.column(bal.date, sa.Date()),
                         sa.column(bal.amount), schema=bal.db_schema)
-    from_ = balances.outerjoin(tables.from_accounts(),
-                               balances.c[bal.account_id] == refs["account_id"])
+    from_ = tables.join_onto(balances, balances.c[bal.account_id] == refs["account_id"])
     return Source(
         from_=from_,
         day=sa.bindparam("day", type_=sa.Date()),

@@ -10,6 +10,7 @@ to the line the person editing the file must look at.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from pathlib import Path
@@ -74,7 +75,7 @@ def parse_mapping(text: str, *, file: str = "<mapping>") -> Mapping:
     return mapping
 
 
-def _refuse_duplicate_keys(node: yaml.Node, file: str) -> None:
+def _refuse_duplicate_keys(node: yaml.Node, file: str, loc: Loc = ()) -> None:
     # PyYAML keeps the last of two equal keys silently; in a rule that would drop a condition.
     if isinstance(node, yaml.MappingNode):
         seen: set[Any] = set()
@@ -82,12 +83,13 @@ def _refuse_duplicate_keys(node: yaml.Node, file: str) -> None:
             if isinstance(key, yaml.ScalarNode):
                 if key.value in seen:
                     raise InputError("duplicate key (the earlier one would be ignored)",
-                                     file=file, line=key.start_mark.line + 1, field=key.value)
+                                     file=file, line=key.start_mark.line + 1,
+                                     field=_dotted((*loc, key.value)))
                 seen.add(key.value)
-            _refuse_duplicate_keys(value, file)
+            _refuse_duplicate_keys(value, file, (*loc, getattr(key, "value", "?")))
     elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _refuse_duplicate_keys(item, file)
+        for i, item in enumerate(node.value):
+            _refuse_duplicate_keys(item, file, (*loc, i))
 
 
 def _line(node: yaml.Node, loc: Loc) -> int:
@@ -128,6 +130,11 @@ def _explain(error: dict[str, Any], loc: Loc) -> str:
     if isinstance(error.get("input"), bool) and kind in ("string_type", "invalid_key"):
         # YAML 1.1 reads yes/no/on/off/true/false unquoted as booleans.
         return f"read as the boolean {error['input']}; put the text in quotes"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
+        close = difflib.get_close_matches(str(error.get("input")), choices, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"{error.get('input')!r} is not allowed here{hint} (one of: {', '.join(choices)})"
     message = error["msg"]
     return message.removeprefix("Value error, ")
 
