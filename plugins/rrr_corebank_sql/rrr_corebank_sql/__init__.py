@@ -10,12 +10,13 @@ Modules: :mod:`.mapping` (the mapping's shape), :mod:`.loader` (YAML with line n
 from .generate import generate_bank, sample_mapping_path, write_mapping
 from .loader import load_mapping, parse_mapping
 from .mapping import Mapping, Rule
-from .query import Snapshot, fx_rates, holdings, snapshot_day
+from .query import Snapshot, explain_account, fx_rates, holdings, snapshot_day
 
 __all__ = [
     "Mapping",
     "Rule",
     "Snapshot",
+    "explain_account",
     "fx_rates",
     "generate_bank",
     "holdings",

@@ -25,7 +25,7 @@ from .amounts import exact
 from .compiler import ORPHAN, UNMATCHED, Source, compile_source
 from .mapping import Mapping
 
-__all__ = ["Snapshot", "fx_rates", "holdings", "snapshot_day"]
+__all__ = ["Snapshot", "explain_account", "fx_rates", "holdings", "snapshot_day"]
 
 
 def snapshot_day(connection: sa.Connection, mapping: Mapping, day: dt.date) -> list[BalanceRow]:
@@ -128,6 +128,22 @@ class Snapshot:
         field = f"{self.mapping.balances.table}.{self.mapping.balances.amount}"
         return exact(value, _scale(self.mapping, self.mapping.balances.scale, currency),
                      field=field)
+
+
+def explain_account(connection: sa.Connection, mapping: Mapping, day: dt.date,
+                    account_id: object) -> tuple[int, str] | None:
+    """Which rule decides one account on ``day``: ``(rule index, outcome)``, for a person
+    asking why an account is (not) in the base; ``None`` if it has no balance that day."""
+    src = compile_source(mapping)
+    code = connection.execute(sa.select(src.code).select_from(src.from_).where(
+        src.where(), src.balance_account_id == account_id), {"day": day}).scalar()
+    if code is None:
+        return None
+    if code == ORPHAN:
+        return code, "no such account in the accounts table"
+    if code == UNMATCHED:
+        return code, "matched no rule"
+    return code, mapping.classification[code].outcome
 
 
 def _scale(mapping: Mapping, scale: int | str | None, currency: str) -> int | None:
