@@ -2,9 +2,11 @@
 
 It owns the one translation of classification rules into SQL, so the snapshot query and the
 error-path queries that find an example account agree on what each account is. The CASE
-yields the index of the first matching rule (``ORPHAN`` for a balance row with no account,
-``UNMATCHED`` when no rule matches); grouping by that small integer keeps the per-rule
-provenance and is cheaper than grouping by text. Conditions are written so that SQLite and
+yields the index of the first matching rule (``UNMATCHED`` when none matches); grouping by
+that small integer keeps the per-rule provenance and is cheaper than grouping by text. The
+CASE deliberately reads no unique column (a balance without an account is caught by counting
+the accounts key instead): PostgreSQL sizes a GROUP BY from the columns in its expression, and
+a unique one makes it expect a million groups and sort instead of hash. Conditions are written so that SQLite and
 PostgreSQL give the same answer (``substr`` rather than ``LIKE``, which SQLite folds case
 for; ``IS true`` so a NULL flag is false on both).
 """
@@ -20,9 +22,8 @@ from rrr_engine.errors import InputError
 
 from .mapping import Mapping, Rule
 
-__all__ = ["ORPHAN", "UNMATCHED", "Source", "compile_source"]
+__all__ = ["UNMATCHED", "Source", "compile_source"]
 
-ORPHAN = -2
 UNMATCHED = -1
 
 _TYPES: dict[str, sa.types.TypeEngine[Any]] = {
@@ -38,6 +39,7 @@ class Source:
     day: sa.BindParameter[Any]
     date: sa.ColumnElement[Any]
     balance_account_id: sa.ColumnElement[Any]
+    account_key: sa.ColumnElement[Any]  # NULL when the balance row has no account
     amount: sa.ColumnElement[Any]
     currency: sa.ColumnElement[Any]
     institution: sa.ColumnElement[Any] | None  # None: the mapping gives a constant
@@ -108,8 +110,7 @@ def compile_source(mapping: Mapping) -> Source:
     cols = mapping.accounts.columns
     refs = {name: tables.column(ref) for name, ref in cols.model_dump().items() if ref}
     flags = {name: tables.column(ref) for name, ref in mapping.accounts.flags.items()}
-    code = sa.case((refs["account_id"].is_(None), ORPHAN),
-                   *((_condition(rule, refs, flags), i)
+    code = sa.case(*((_condition(rule, refs, flags), i)
                      for i, rule in enumerate(mapping.classification)),
                    else_=UNMATCHED)
     bal = mapping.balances
@@ -121,6 +122,7 @@ def compile_source(mapping: Mapping) -> Source:
         day=sa.bindparam("day", type_=sa.Date()),
         date=balances.c[bal.date],
         balance_account_id=balances.c[bal.account_id],
+        account_key=refs["account_id"],
         amount=balances.c[bal.amount],
         currency=refs["currency"],
         institution=refs.get("institution_id"),

@@ -22,7 +22,7 @@ from rrr_engine.errors import InputError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow
 
 from .amounts import exact
-from .compiler import ORPHAN, UNMATCHED, Source, compile_source
+from .compiler import UNMATCHED, compile_source
 from .mapping import Mapping
 
 __all__ = ["Snapshot", "explain_account", "fx_rates", "holdings", "snapshot_day"]
@@ -40,7 +40,7 @@ class Snapshot:
         self.mapping = mapping
         self.source = src = compile_source(mapping)
         inner = [src.code.label("code"), src.currency.label("currency"),
-                 src.amount.label("amount")]
+                 src.amount.label("amount"), src.account_key.label("account")]
         if src.institution is not None:
             inner.append(src.institution.label("institution"))
         # Grouping an outer query by the inner column keeps one copy of the CASE: PostgreSQL
@@ -53,6 +53,7 @@ class Snapshot:
             *keys,
             sa.func.sum(rows.c.amount).label("total"),
             sa.func.count().label("n_rows"),
+            sa.func.count(rows.c.account).label("n_accounts"),
             sa.func.count(rows.c.amount).label("n_amounts"),
             sa.func.min(rows.c.amount).label("lowest"),
         ).group_by(*keys)
@@ -62,14 +63,14 @@ class Snapshot:
         groups = connection.execute(self.statement, {"day": day}).all()
         rules = self.mapping.classification
         kept: list[Any] = []
+        if any(g.n_accounts < g.n_rows for g in groups):
+            self._fail(connection, day, [self.source.account_key.is_(None)],
+                       "{n} balance row(s) on {day} name an account missing from table "
+                       f"{self.mapping.accounts.table}, e.g. account {{id}}")
         for g in groups:
-            if g.code == ORPHAN:
-                self._fail(connection, day, [ORPHAN], None, "{n} balance row(s) on {day} name "
-                           f"an account missing from table {self.mapping.accounts.table}, "
-                           "e.g. account {id}")
-            elif g.code == UNMATCHED:
+            if g.code == UNMATCHED:
                 if self.mapping.unmatched == "error":
-                    self._fail(connection, day, [UNMATCHED], None,
+                    self._fail(connection, day, [self.source.code == UNMATCHED],
                                "{n} account(s) with a balance on {day} match no classification "
                                "rule, e.g. account {id}; add a rule or set unmatched: exclude",
                                field="classification")
@@ -89,15 +90,16 @@ class Snapshot:
     def _check(self, connection: sa.Connection, day: dt.date, g: Any) -> None:
         src, table = self.source, self.mapping.balances.table
         if g.n_amounts < g.n_rows:
-            self._fail(connection, day, [g.code], src.amount.is_(None),
+            self._fail(connection, day, [src.code == g.code, src.amount.is_(None)],
                        "{n} balance row(s) on {day} have no amount (NULL), e.g. account {id}",
                        field=f"{table}.{self.mapping.balances.amount}")
         if g.currency is None:
-            self._fail(connection, day, [g.code], src.currency.is_(None),
+            self._fail(connection, day, [src.code == g.code, src.currency.is_(None)],
                        "{n} account(s) with a balance on {day} have no currency, e.g. account {id}",
                        field="accounts.columns.currency")
         if self.mapping.accounts.institution_id is None and g._mapping["institution"] is None:
-            self._fail(connection, day, [g.code], src.institution.is_(None),  # type: ignore
+            self._fail(connection, day, [src.code == g.code,
+                                         src.institution.is_(None)],  # type: ignore[union-attr]
                        "{n} account(s) with a balance on {day} have no institution id, "
                        "e.g. account {id}", field="accounts.columns.institution_id")
         if self._amount(g.lowest, g.currency) < 0:
@@ -113,14 +115,13 @@ class Snapshot:
                 "or the account's classification)",
                 field=f"{table}.{self.mapping.balances.amount}", account_id=row[0], date=day)
 
-    def _fail(self, connection: sa.Connection, day: dt.date, codes: list[int],
-              extra: sa.ColumnElement[bool] | None, template: str, field: str | None = None
-              ) -> None:
+    def _fail(self, connection: sa.Connection, day: dt.date, conds: list[sa.ColumnElement[bool]],
+              template: str, field: str | None = None) -> None:
+        """Count and name an example of the rows ``conds`` pick out, then raise."""
         src = self.source
-        conds = [src.where(), src.code.in_(codes)] + ([extra] if extra is not None else [])
         n, example = connection.execute(
             sa.select(sa.func.count(), sa.func.min(src.balance_account_id))
-            .select_from(src.from_).where(*conds), {"day": day}).one()
+            .select_from(src.from_).where(src.where(), *conds), {"day": day}).one()
         raise InputError(template.format(n=n, day=day, id=example), field=field,
                          account_id=example, date=day)
 
@@ -131,16 +132,17 @@ class Snapshot:
 
 
 def explain_account(connection: sa.Connection, mapping: Mapping, day: dt.date,
-                    account_id: object) -> tuple[int, str] | None:
+                    account_id: object) -> tuple[int | None, str] | None:
     """Which rule decides one account on ``day``: ``(rule index, outcome)``, for a person
     asking why an account is (not) in the base; ``None`` if it has no balance that day."""
     src = compile_source(mapping)
-    code = connection.execute(sa.select(src.code).select_from(src.from_).where(
-        src.where(), src.balance_account_id == account_id), {"day": day}).scalar()
-    if code is None:
+    row = connection.execute(sa.select(src.code, src.account_key).select_from(src.from_).where(
+        src.where(), src.balance_account_id == account_id), {"day": day}).first()
+    if row is None:
         return None
-    if code == ORPHAN:
-        return code, "no such account in the accounts table"
+    code, key = row
+    if key is None:
+        return None, "no such account in the accounts table"
     if code == UNMATCHED:
         return code, "matched no rule"
     return code, mapping.classification[code].outcome
