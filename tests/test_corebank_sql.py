@@ -74,7 +74,8 @@ if not _conftest_defines("db_url"):
 # --- a hand-made bank: one account per rule kind -------------------------------------------
 
 def _acct(meta: sa.MetaData) -> sa.Table:
-    return sa.Table("acct", meta, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    return sa.Table("acct", meta,
+                    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
                     sa.Column("inst", sa.String(10)), sa.Column("ccy", sa.String(3)),
                     sa.Column("gl", sa.String(10)), sa.Column("term", sa.Integer),
                     sa.Column("dtype", sa.String(16)), sa.Column("margin", sa.Boolean),
@@ -128,7 +129,8 @@ def _flat_bank(url: str, extra_accounts=(), extra_balances=()) -> sa.Engine:
     FLAT.create_all(engine)
     cols = ["id", "inst", "ccy", "gl", "term", "dtype", "margin", "ovs", "escrow"]
     with engine.begin() as conn:
-        conn.execute(ACCT.insert(), [dict(zip(cols, a[:9])) for a in ACCOUNTS + list(extra_accounts)])
+        conn.execute(ACCT.insert(),
+                     [dict(zip(cols, a[:9])) for a in ACCOUNTS + list(extra_accounts)])
         conn.execute(BAL.insert(), [{"id": a[0], "d": D1, "amt": a[9]} for a in ACCOUNTS])
         # The next day differs, so a missing date filter would show in every total.
         conn.execute(BAL.insert(), [{"id": a[0], "d": D2, "amt": a[9] + 7} for a in ACCOUNTS])
@@ -179,7 +181,8 @@ def test_snapshot_totals_equal_a_plain_sum_of_the_accounts(db_url, flat_mapping)
 def test_first_matching_rule_wins(db_url, flat_mapping):
     rules = flat_mapping.classification
     # Term rules before the GL rules: account 8 (GL 4214, 24 months) becomes long.
-    reordered = flat_mapping.model_copy(update={"classification": rules[:5] + rules[7:] + rules[5:7]})
+    reordered = flat_mapping.model_copy(
+        update={"classification": rules[:5] + rules[7:] + rules[5:7]})
     engine = _flat_bank(db_url)
     with engine.connect() as conn:
         assert explain_account(conn, flat_mapping, D1, 8) == (5, "category vnd_short")
@@ -214,7 +217,8 @@ def test_unmatched_account_is_an_error_with_count_and_example(db_url, flat_mappi
     with engine.connect() as conn, pytest.raises(InputError) as err:
         snapshot_day(conn, flat_mapping, D1)
     engine.dispose()
-    assert "2 account(s) with a balance on 2025-09-30 match no classification rule" in str(err.value)
+    assert ("2 account(s) with a balance on 2025-09-30 match no classification rule"
+            in str(err.value))
     assert err.value.account_id == 90
 
 
@@ -250,7 +254,8 @@ def test_negative_balance_of_an_excluded_account_does_not_stop_the_run(db_url, f
 
 def test_balance_of_an_unknown_account_is_an_error(db_url, flat_mapping):
     engine = _flat_bank(db_url, (), [{"id": 777, "d": D1, "amt": 1}])
-    with engine.connect() as conn, pytest.raises(InputError, match="missing from table acct, e.g. account 777"):
+    with engine.connect() as conn, pytest.raises(
+            InputError, match="missing from table acct, e.g. account 777"):
         snapshot_day(conn, flat_mapping, D1)
     engine.dispose()
 
@@ -259,7 +264,8 @@ def test_null_balance_is_an_error_not_a_zero(db_url, flat_mapping):
     engine = _flat_bank(db_url)
     with engine.begin() as conn:
         conn.execute(BAL.update().where(BAL.c.id == 6, BAL.c.d == D1).values(amt=None))
-    with engine.connect() as conn, pytest.raises(InputError, match="no amount .NULL., e.g. account 6"):
+    with engine.connect() as conn, pytest.raises(InputError,
+                                                 match="no amount .NULL., e.g. account 6"):
         snapshot_day(conn, flat_mapping, D1)
     engine.dispose()
 
@@ -431,7 +437,7 @@ def test_plugin_stays_silent_without_its_options(options):
     ("bad_unmapped_column", 9, "classification[0].margin: needs accounts.columns.margin"),
     ("bad_category", 8, "'vnd_shrot' is not allowed here; did you mean 'vnd_short'?"),
     ("bad_both_institutions", 2, "accounts: give exactly one of institution_id"),
-    ("bad_boolean_value", 9, "depositor_type[1]: read as the boolean False; put the text in quotes"),
+    ("bad_boolean_value", 9, "depositor_type[1]: read as the boolean False; put the text in"),
 ])
 def test_malformed_mapping_names_file_and_line(name, line, text):
     path = FIXTURES / f"{name}.yaml"

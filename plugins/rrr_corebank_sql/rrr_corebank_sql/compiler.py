@@ -6,9 +6,9 @@ yields the index of the first matching rule (``UNMATCHED`` when none matches); g
 that small integer keeps the per-rule provenance and is cheaper than grouping by text. The
 CASE deliberately reads no unique column (a balance without an account is caught by counting
 the accounts key instead): PostgreSQL sizes a GROUP BY from the columns in its expression, and
-a unique one makes it expect a million groups and sort instead of hash. Conditions are written so that SQLite and
-PostgreSQL give the same answer (``substr`` rather than ``LIKE``, which SQLite folds case
-for; ``IS true`` so a NULL flag is false on both).
+a unique one makes it expect a million groups and sort instead of hash. Conditions are
+written so that SQLite and PostgreSQL give the same answer (``substr`` rather than ``LIKE``,
+which SQLite folds case for; ``IS true`` so a NULL flag is false on both).
 """
 
 from __future__ import annotations

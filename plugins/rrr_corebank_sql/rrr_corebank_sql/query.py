@@ -43,8 +43,9 @@ class Snapshot:
                  src.amount.label("amount"), src.account_key.label("account")]
         if src.institution is not None:
             inner.append(src.institution.label("institution"))
-        # Grouping an outer query by the inner column keeps one copy of the CASE: PostgreSQL
-        # would refuse GROUP BY of a CASE whose bound parameters differ from the SELECT's.
+        # Grouping an outer query by the inner column keeps a single copy of the CASE in the
+        # SQL: nothing for the planner to match between SELECT and GROUP BY, and the statement
+        # a DBA sees in the server log is half as long. Both engines flatten the subquery.
         rows = sa.select(*inner).select_from(src.from_).where(src.where()).subquery("s")
         keys = [rows.c.code, rows.c.currency]
         if src.institution is not None:
