@@ -22,7 +22,7 @@ from rrr_engine.errors import InputError
 
 from .mapping import Mapping, Rule
 
-__all__ = ["UNMATCHED", "Source", "compile_source"]
+__all__ = ["Source", "UNMATCHED", "compile_source"]
 
 UNMATCHED = -1
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from rrr_engine.models import CATEGORIES
 
 __all__ = [
+    "AccountColumns",
     "Accounts",
     "Balances",
     "FxRates",
