@@ -254,9 +254,13 @@ def test_negative_balance_of_an_excluded_account_does_not_stop_the_run(db_url, f
 
 def test_balance_of_an_unknown_account_is_an_error(db_url, flat_mapping):
     engine = _flat_bank(db_url, (), [{"id": 777, "d": D1, "amt": 1}])
-    with engine.connect() as conn, pytest.raises(
-            InputError, match="missing from table acct, e.g. account 777"):
-        snapshot_day(conn, flat_mapping, D1)
+    # Even where unmatched accounts may be dropped: the row is broken, not unclassified.
+    lenient = flat_mapping.model_copy(update={"unmatched": "exclude"})
+    for mapping in (flat_mapping, lenient):
+        with engine.connect() as conn, pytest.raises(
+                InputError, match="1 balance row.s. on 2025-09-30 name an account missing from "
+                                  "table acct, e.g. account 777"):
+            snapshot_day(conn, mapping, D1)
     engine.dispose()
 
 

@@ -4,9 +4,9 @@ It owns the one translation of classification rules into SQL, so the snapshot qu
 error-path queries that find an example account agree on what each account is. The CASE
 yields the index of the first matching rule (``UNMATCHED`` when none matches); grouping by
 that small integer keeps the per-rule provenance and is cheaper than grouping by text. The
-CASE deliberately reads no unique column (a balance without an account is caught by counting
-the accounts key instead): PostgreSQL sizes a GROUP BY from the columns in its expression, and
-a unique one makes it expect a million groups and sort instead of hash. Conditions are
+CASE deliberately reads no unique column (a balance without an account shows as a NULL
+currency instead): PostgreSQL sizes a GROUP BY from the columns in its expression, and a
+unique one makes it expect a million groups and sort instead of hash. Conditions are
 written so that SQLite and PostgreSQL give the same answer (``substr`` rather than ``LIKE``,
 which SQLite folds case for; ``IS true`` so a NULL flag is false on both).
 """
