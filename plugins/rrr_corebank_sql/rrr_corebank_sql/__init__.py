@@ -1,0 +1,28 @@
+"""rrr_corebank_sql: a host adapter reading the reserve base straight from a core-banking
+database through a reviewed YAML mapping of the bank's own schema.
+
+Modules: :mod:`.mapping` (the mapping's shape), :mod:`.loader` (YAML with line numbers),
+:mod:`.compiler` (rules to one SQL CASE), :mod:`.query` (one set-based query per day),
+:mod:`.amounts` (exact values from drivers), :mod:`.plugin` (the pluggy hooks),
+:mod:`.generate` and :mod:`.bulk` (a synthetic bank), :mod:`.bench_snapshot` (the benchmark).
+"""
+
+from .generate import generate_bank, sample_mapping_path, write_mapping
+from .loader import load_mapping, parse_mapping
+from .mapping import Mapping, Rule
+from .query import Snapshot, explain_account, fx_rates, holdings, snapshot_day
+
+__all__ = [
+    "Mapping",
+    "Rule",
+    "Snapshot",
+    "explain_account",
+    "fx_rates",
+    "generate_bank",
+    "holdings",
+    "load_mapping",
+    "parse_mapping",
+    "sample_mapping_path",
+    "snapshot_day",
+    "write_mapping",
+]
