@@ -1,21 +1,14 @@
 """rrr demo: the README's first command, end to end on the synthetic core bank."""
 
-import importlib.util
 import time
 from decimal import Decimal as D
 
-import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from clirun import ROOT, rrr
+from clirun import rrr
 from rrr_engine.resultstore import latest_for_period
 from rrr_engine.storage import Storage
-
-HAVE_COREBANK = (importlib.util.find_spec("rrr_corebank_sql") is not None
-                 or (ROOT / "plugins" / "rrr_corebank_sql" / "rrr_corebank_sql").is_dir())
-pytestmark = pytest.mark.skipif(not HAVE_COREBANK, reason="the rrr_corebank_sql plugin is not "
-                                "in this checkout (branch corebank not merged yet)")
 
 
 def test_demo_with_defaults_evaluates_closes_and_reports_in_well_under_a_minute(tmp_path, capsys):
