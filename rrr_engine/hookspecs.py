@@ -106,5 +106,6 @@ def rrr_report_written(options: Mapping[str, Any], path: Path, kind: str, period
     :param path: the report file.
     :param kind: ``dtbb001_csv``, ``requirement_csv``, ``obligation_csv``, ``xlsx`` or
         ``chart_png``.
-    :param period: the maintenance month the report belongs to, ``YYYY-MM``.
+    :param period: the maintenance period the report belongs to (``YYYY-MM`` for a monthly
+        pack, the period's id for a calendar pack).
     """
