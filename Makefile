@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/rrr evaluate --rules rulesets/vn-sbv --institutions tests/fixtures/worked/institutions_a.yaml --balances tests/fixtures/worked/balances_a.csv --period 2025-10 --format table
+	$(VENV)/bin/rrr demo
 
 test: $(STAMP)
 	sh scripts/ensure-postgres.sh

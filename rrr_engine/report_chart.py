@@ -43,6 +43,11 @@ def _plot(value: Decimal, scale: Decimal) -> float:
 
 def write_chart(series: list[ChartSeries], period: Any, path: Path) -> None:
     """Write one PNG (1200 px wide, 420 px per currency panel) for one institution."""
+    chart_figure(series, period).savefig(path, format="png")
+
+
+def chart_figure(series: list[ChartSeries], period: Any) -> Figure:
+    """The chart as a matplotlib figure (one panel per reserve currency)."""
     if not series:
         raise ValueError("no series to chart")
     height = 4.2 * len(series) + 0.6
@@ -62,8 +67,13 @@ def write_chart(series: list[ChartSeries], period: Any, path: Path) -> None:
                    label=f"requirement {s.required:,} {s.currency}")
         ax.axhline(held, color="#2E7D32", linewidth=1.4, linestyle="--",
                    label=f"average held {s.held_average:,} {s.currency}")
-        ax.fill_between(xs, ys, req, where=[y < req for y in ys], step="post",
-                        color="#C00000", alpha=0.12, label="below the requirement")
+        # one rectangle per day below: fill_between(where=..., step="post") needs two
+        # consecutive days below to draw anything, so a single bad day would not show
+        label = "below the requirement"
+        for x0, x1, y, exact_balance in zip(xs, xs[1:], ys, s.balances):
+            if exact_balance < s.required:  # decided on the Decimals, not the plotted floats
+                ax.fill_between([x0, x1], [y, y], req, color="#C00000", alpha=0.12, label=label)
+                label = None
         ax.set_xlim(xs[0], xs[-1])
         # every day of a month; weekly beyond (ECB periods run six weeks or more); never the
         # extra step point, which is not a day of the period
@@ -88,4 +98,4 @@ def write_chart(series: list[ChartSeries], period: Any, path: Path) -> None:
                      f"{s.currency}, maintenance period {period} - {verdict}", fontsize=11,
                      color="#C00000" if s.shortfall > 0 else "black")
     fig.tight_layout()
-    fig.savefig(path, format="png")
+    return fig

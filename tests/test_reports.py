@@ -165,3 +165,22 @@ def test_an_unwritable_report_folder_is_one_report_error(reports, tmp_path):
     with Storage.open(reports.url) as store:
         with pytest.raises(ReportError, match="cannot write report"):
             write_period_reports(store, reports.engine, "2025-09", blocker)
+
+
+def test_every_day_below_the_requirement_is_shaded_even_alone():
+    import datetime as dt
+    from decimal import Decimal as D
+
+    from matplotlib.collections import PolyCollection
+
+    from rrr_engine.report_chart import chart_figure
+    from rrr_engine.reports import ChartSeries
+
+    days = [dt.date(2025, 9, d) for d in range(1, 8)]
+    # below on day 2 alone and on days 5-6 together; day 4 equals the requirement
+    balances = [D(v) for v in ("120", "90", "130", "100", "95", "80", "110")]
+    below = [b < D("100") for b in balances]
+    series = ChartSeries("BANK", "VND", days, balances, D("100"), D("103.57"), D("3.57"), D("0"))
+    axes = chart_figure([series], "2025-09").axes
+    shaded = [c for c in axes[0].collections if isinstance(c, PolyCollection)]
+    assert len(shaded) == sum(below) == 3
