@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from .bands import Cell, parse_bands
 from .money import dec_str
 
-__all__ = ["UNSET", "CellTextError", "cell_text", "parse_cell"]
+__all__ = ["CellTextError", "UNSET", "cell_text", "parse_cell"]
 
 UNSET = "unset"
 _BAND = re.compile(r"^(?P<ratio>\S+)\s+(?:up\s*to\s+(?P<upto>\S.*)|above(?:\s+(?P<above>\S.*))?)$",

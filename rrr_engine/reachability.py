@@ -146,7 +146,8 @@ _WHY = {"exemptions": "every class it names is already exempt unconditionally",
 
 
 def unreachable_issues(pack: RulePack, loc: Locator) -> list[Issue]:
-    """Every rule, row and version that cannot take effect, as errors."""
+    """Every rule, row and version that cannot take effect (errors), with the warnings and
+    notes on proposed ratios meeting bands and on how rules meet a calendar's periods."""
     issues: list[Issue] = []
     for section in ("exemptions", "reductions", "allowances"):
         for index, rule in enumerate(getattr(pack, section)):

@@ -8,6 +8,7 @@ rule tool (check, test, explain, export and import) works on them as on the Viet
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import shutil
 from decimal import Decimal as D
@@ -334,6 +335,18 @@ def test_changed_tranche_is_written_in_place_as_one_line(capsys, us_pack, tmp_pa
     assert table.rows[0].values["net_transaction_accounts"] == (
         Band(upto=D("16900000"), ratio=D("0")), Band(upto=D("127600000"), ratio=D("0.03")),
         Band(ratio=D("0.10")))
+
+
+def test_a_date_cell_in_a_calendar_pack_is_that_day(capsys, us_pack, tmp_path):
+    # typing 2020-03-25 into a General cell makes Excel store a date, not text
+    out = tmp_path / "t.xlsx"
+    rrr(capsys, "rules", "export", "--rules", us_pack, "--table", "regd-2020", "--out", out)
+    wb = load_workbook(out)
+    assert wb.active["B6"].value == "2020-03-25"
+    wb.active["B6"] = dt.datetime(2020, 3, 25)
+    wb.save(out)
+    code, text, _ = rrr(capsys, "rules", "import", out, "--into", us_pack, "--table", "regd-2020")
+    assert code == 0 and "is unchanged: nothing written" in text, text
 
 
 def test_bad_bands_are_refused_at_their_cell(capsys, us_pack, tmp_path):
