@@ -41,13 +41,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=run_test)
 
-    p = cmds.add_parser("explain", help="the chain of rules behind one institution-month",
+    p = cmds.add_parser("explain", help="the chain of rules behind one institution-period",
                         description="Explain, with citations, which rules, events and settings "
-                        "produce each line for one institution and maintenance month.")
+                        "produce each line for one institution and maintenance period.")
     p.add_argument("--rules", required=True, help="rule pack directory")
     p.add_argument("--institutions", required=True, help="institutions YAML or JSON")
     p.add_argument("--institution", required=True, help="the institution id to explain")
-    p.add_argument("--period", required=True, help="maintenance month YYYY-MM")
+    p.add_argument("--period", required=True,
+                   help="maintenance month YYYY-MM, or a calendar pack's period id (its start "
+                   "date, e.g. 2020-01-16)")
     p.add_argument("--balances", nargs="+", action="extend", metavar="FILE",
                    help="balances CSV file(s); without them only the decision is explained")
     p.add_argument("--fx-rates", help="FX rates CSV")

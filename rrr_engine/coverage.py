@@ -1,12 +1,15 @@
 """Completeness and overlap of a pack's ratio tables, and the declaration of deliberate gaps.
 
-Every institution class × reserve category × maintenance month from the pack's first version
-on must be decided exactly once: by one ratio-table cell, or by an exemption that applies to
-the class unconditionally (no status or attribute condition, e.g. the policy bank from
-2025-10). Months are examined per segment between the pack's version boundaries (and the
-boundaries of the declarations), where nothing changes. A range the pack leaves uncovered on
-purpose is declared under ``not_covered:`` with a reason; it is still listed, as a note, and
-evaluating it still fails with "no ratio rule applies" instead of guessing a figure.
+Every institution class × reserve category × maintenance point (month in a monthly pack, day
+in a calendar pack) from the pack's first version on must be decided exactly once: by one
+ratio-table cell (a single ratio or a tiered cell of bands alike), or by an exemption that
+applies to the class unconditionally (no status or attribute condition, e.g. the policy bank
+from 2025-10). Points are examined per segment between the pack's version boundaries (and the
+boundaries of the declarations), where nothing changes; a segment ends the month or day
+before the next boundary. In a calendar pack a gap matters for the listed maintenance periods
+that start in it, which the message names. A range the pack leaves uncovered on purpose is
+declared under ``not_covered:`` with a reason; it is still listed, as a note, and evaluating
+it still fails with "no ratio rule applies" instead of guessing a figure.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .pack_issues import Issue, Locator, Span, rectangles
-from .periods import Month
+from .pack_issues import Issue, Locator, rectangles
 from .rules_model import Effective, Exemption
+from .spans import Point, Span, after, before, inside_listed, periods_phrase, rule_span, starting_in
 
 if TYPE_CHECKING:
     from .rulesets import RulePack
@@ -37,23 +40,26 @@ class NotCovered(BaseModel):
     effective: Effective
     reason: str = Field(min_length=1)
 
-    def covers(self, cls: str, category: str, month: Month) -> bool:
+    def covers(self, cls: str, category: str, point: Point) -> bool:
+        """For a maintenance month, or (calendar pack) a period starting on day ``point``."""
         return (cls in self.classes and (self.categories is None or category in self.categories)
-                and self.effective.covers(month))
+                and self.effective.covers(point))
 
 
 def segments(pack: RulePack) -> list[Span]:
-    """Month ranges from the pack's first version on within which no rule or declaration changes."""
+    """Runs of months (or days) from the pack's first version on within which no rule or
+    declaration changes; each ends the month (or day) before the next boundary."""
     if not pack.versions:
         return []
     start = pack.versions[0]
-    cuts = set(pack.versions)
+    cuts: set[Point] = set(pack.versions)
     for decl in pack.not_covered:
-        cuts.add(decl.effective.from_)
-        if decl.effective.to is not None:
-            cuts.add(decl.effective.to + 1)
+        span = rule_span(decl.effective, pack.periods.kind)
+        cuts.add(span.start)
+        if span.end is not None:
+            cuts.add(after(span.end))
     ordered = sorted(c for c in cuts if c >= start)
-    return [Span(c, ordered[i + 1] - 1 if i + 1 < len(ordered) else None)
+    return [Span(c, before(ordered[i + 1]) if i + 1 < len(ordered) else None)
             for i, c in enumerate(ordered)]
 
 
@@ -63,9 +69,9 @@ def unconditional(rule: Exemption) -> bool:
     return not (w.status or w.not_status or w.attributes)
 
 
-def exempting(pack: RulePack, cls: str, month: Month, *,
+def exempting(pack: RulePack, cls: str, month: Point, *,
               besides: str | None = None) -> tuple[str, ...]:
-    """Ids of unconditional exemptions of ``cls`` in force in ``month`` (other than ``besides``).
+    """Ids of unconditional exemptions of ``cls`` in force at ``month`` (other than ``besides``).
 
     An exemption limited to some categories counts too: the engine exempts the whole
     institution-month when any category is exempt, so no category then needs a ratio.
@@ -77,7 +83,7 @@ def exempting(pack: RulePack, cls: str, month: Month, *,
 
 @dataclass(frozen=True)
 class Cell:
-    """How one class × category is decided over a run of months."""
+    """How one class × category is decided over a run of months (or days)."""
 
     cls: str
     category: str
@@ -88,12 +94,12 @@ class Cell:
 
 
 def cell_runs(pack: RulePack) -> Iterator[Cell]:
-    """Each class × category × run of months with the same ratio cells, exemptions, declarations."""
+    """Each class × category × run of points with the same ratio cells, exemptions, declarations."""
     spans = segments(pack)
     for cls in pack.header.classes:
         for cat in pack.header.categories:
             current: tuple[Any, ...] | None = None
-            start: Month | None = None
+            start: Point | None = None
             for span in spans:
                 m = span.start
                 state = (
@@ -104,17 +110,36 @@ def cell_runs(pack: RulePack) -> Iterator[Cell]:
                     tuple(i for i, d in enumerate(pack.not_covered) if d.covers(cls, cat, m)))
                 if state != current:
                     if current is not None:
-                        yield Cell(cls, cat, Span(start, m - 1), *current)
+                        yield Cell(cls, cat, Span(start, before(m)), *current)
                     current, start = state, m
             if current is not None:
                 yield Cell(cls, cat, Span(start, spans[-1].end), *current)
 
 
 def _cell_dicts(cells: list[Cell], pack: RulePack) -> list[dict[str, Any]]:
-    return [{"class": c.cls, "category": c.category, **c.span.as_dict(),
-             "tables": [pack.ratios[t].id for t, _ in c.ratios],
-             "rows": [r + 1 for _, r in c.ratios], "exempt": list(c.exempt),
-             "declared": list(c.declared)} for c in cells]
+    out = [{"class": c.cls, "category": c.category, **c.span.as_dict(),
+            "tables": [pack.ratios[t].id for t, _ in c.ratios],
+            "rows": [r + 1 for _, r in c.ratios], "exempt": list(c.exempt),
+            "declared": list(c.declared)} for c in cells]
+    if pack.periods.kind != "monthly":  # the listed periods that start in the cell's days
+        for cell, data in zip(cells, out):
+            data["periods"] = [p.id for p in starting_in(pack.periods, cell.span)]
+    return out
+
+
+def _gap_effect(pack: RulePack, span: Span) -> tuple[str, str]:
+    """(severity, words) of a gap: every month counts in a monthly pack; in a calendar pack
+    what counts is the listed periods that start in it."""
+    if pack.periods.kind == "monthly":
+        return "error", ""
+    hit = starting_in(pack.periods, span)
+    if hit:
+        return "error", f"; evaluating {periods_phrase(hit)} is refused (NoRuleApplies)"
+    if inside_listed(pack.periods, span):
+        return "note", ("; it lies inside listed maintenance periods, so no period starts in "
+                        "it and nothing is refused")
+    return "warning", ("; no listed maintenance period starts in it, so nothing is refused "
+                       "today, but a period listed there later would be")
 
 
 def coverage_issues(pack: RulePack, loc: Locator) -> list[Issue]:
@@ -155,9 +180,11 @@ def _issue(pack: RulePack, loc: Locator, kind: str, span: Span, ratios: tuple, e
                                 tuple(h.categories)))
     data = _cell_dicts(cells, pack)
     if kind == "gap":
-        return loc.issue("error", "gap", "ratios", (), "ratios",
-                         f"gap: {span}: no ratio table covers {what} (add a ratio row, or "
-                         "declare the range under not_covered: with a reason)", data)
+        severity, effect = _gap_effect(pack, span)
+        advice = "" if severity == "note" else (" (add a ratio row, or declare the range under "
+                                                "not_covered: with a reason)")
+        return loc.issue(severity, "gap", "ratios", (), "ratios",
+                         f"gap: {span}: no ratio table covers {what}{effect}{advice}", data)
     if kind == "declared_gap":
         d = pack.not_covered[declared[0]]
         return loc.issue("note", "declared_gap", "not_covered", (declared[0],),
@@ -167,8 +194,10 @@ def _issue(pack: RulePack, loc: Locator, kind: str, span: Span, ratios: tuple, e
     table = pack.ratios[t]
     if kind == "overlap":
         rows = ", ".join(_row(pack, loc, t2, r2) for t2, r2 in ratios)
+        hit = starting_in(pack.periods, span)
+        effect = f"; evaluating {periods_phrase(hit)} fails (AmbiguousRules)" if hit else ""
         return loc.issue("error", "overlap", "ratios", (t, "rows", r), f"ratios.{table.id}",
-                         f"overlap: {span}: {what} covered more than once: {rows}", data)
+                         f"overlap: {span}: {what} covered more than once: {rows}{effect}", data)
     if kind == "stale_declaration":
         return loc.issue("error", "stale_declaration", "not_covered", (declared[0],),
                          f"not_covered.{declared[0]}",

@@ -13,28 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .periods import Month
+from .spans import Span
 from .yamlsrc import SourceDoc
 
 __all__ = ["Issue", "Locator", "Span", "counted", "rectangles"]
 
 SEVERITIES = ("error", "warning", "note")
-
-
-@dataclass(frozen=True)
-class Span:
-    """Maintenance months ``start``..``end`` inclusive; ``end`` ``None`` is open-ended."""
-
-    start: Month
-    end: Month | None
-
-    def __str__(self) -> str:
-        if self.end is None:
-            return f"{self.start} onwards"
-        return str(self.start) if self.end == self.start else f"{self.start} to {self.end}"
-
-    def as_dict(self) -> dict[str, str | None]:
-        return {"from": str(self.start), "to": None if self.end is None else str(self.end)}
 
 
 @dataclass

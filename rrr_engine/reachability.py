@@ -3,9 +3,11 @@
 A rule is dead when its ``when:`` cannot hold (a status no event can open, a status it also
 forbids, an attribute range that is empty or outside what an institution may report), when
 every class it could reach is exempt unconditionally throughout its window, or, for a
-reduction, when no ratio cell exists for it to reduce. A ratio row is dead when all its
-classes are exempt for the table's whole window. Each version must also compile for the
-matching kernel, and two interest rules of one currency kind must not be in force at once.
+reduction or an allowance, when no ratio cell (a single ratio or bands) exists for it to act
+on. A ratio row is dead when all its classes are exempt for the table's whole window. Each
+version must also compile for the matching kernel, and two interest rules of one currency kind
+must not be in force at once. Windows are months in a monthly pack and days in a calendar
+pack, whose rules must also meet its listed periods (:mod:`rrr_engine.calendar_check`).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 import annotated_types
 from pydantic import ValidationError
 
+from .calendar_check import calendar_issues
 from .coverage import exempting, segments
 from .kernel import compile_version
 from .models import Event, Institution
-from .pack_issues import Issue, Locator, Span
-from .periods import Month
+from .pack_issues import Issue, Locator
 from .rules_model import Comparison, When
+from .spans import Point, Span, rule_span
 
 if TYPE_CHECKING:
     from .rulesets import RulePack
@@ -80,8 +83,8 @@ def _empty(*cmps: Comparison | None) -> bool:
     return lo[0] > hi[0] or (lo[0] == hi[0] and (lo[1] or hi[1]))
 
 
-def _months(pack: RulePack, rule: Any) -> Iterator[Month]:
-    """One month per segment of the rule's window (the state is constant inside a segment)."""
+def _months(pack: RulePack, rule: Any) -> Iterator[Point]:
+    """One month (or day) per segment of the rule's window (nothing changes inside a segment)."""
     for span in segments(pack):
         if rule.effective.covers(span.start):
             yield span.start
@@ -119,7 +122,7 @@ def _text(cmp: Comparison | None) -> str:
 
 def _live(pack: RulePack, rule: Any, section: str) -> bool:
     """Whether some class the rule names is not already exempt, in some month of its window,
-    and (for a reduction) has a ratio cell with a number to reduce."""
+    and (for a reduction or an allowance) has a ratio cell with a number, or bands, to act on."""
     classes = rule.when.classes or pack.header.classes
     categories = rule.when.categories or tuple(pack.header.categories)
     for month in _months(pack, rule):
@@ -135,20 +138,25 @@ def _live(pack: RulePack, rule: Any, section: str) -> bool:
     return False
 
 
+_WHY = {"exemptions": "every class it names is already exempt unconditionally",
+        "reductions": "no class it names has a ratio to reduce (exempt, or no ratio cell for "
+                      "its categories)",
+        "allowances": "no class it names has a requirement to deduct it from (exempt, or no "
+                      "ratio cell)"}
+
+
 def unreachable_issues(pack: RulePack, loc: Locator) -> list[Issue]:
-    """Every rule, row and version that cannot take effect, as errors."""
+    """Every rule, row and version that cannot take effect (errors), with the warnings and
+    notes on proposed ratios meeting bands and on how rules meet a calendar's periods."""
     issues: list[Issue] = []
-    for section in ("exemptions", "reductions"):
+    for section in ("exemptions", "reductions", "allowances"):
         for index, rule in enumerate(getattr(pack, section)):
             found = list(_condition_issues(pack, loc, section, index, rule, rule.when))
             issues += found
             if not found and not _live(pack, rule, section):
-                why = ("every class it names is already exempt unconditionally" if section ==
-                       "exemptions" else "no class it names has a ratio to reduce (exempt, or "
-                       "no ratio cell for its categories)")
                 issues.append(loc.issue(
                     "error", "unreachable", section, (index,), f"{section}.{rule.id}",
-                    f"can never fire: in its whole window ({_span(rule)}) {why}"))
+                    f"can never fire: in its whole window ({_span(pack, rule)}) {_WHY[section]}"))
     for t, table in enumerate(pack.ratios):
         for r, row in enumerate(table.rows):
             months = list(_months(pack, table))
@@ -157,7 +165,8 @@ def unreachable_issues(pack: RulePack, loc: Locator) -> list[Issue]:
                 issues.append(loc.issue(
                     "error", "unreachable", "ratios", (t, "rows", r), f"ratios.{table.id}",
                     f"row {r + 1} ({_classes(row.classes)}) can never be used: exempt "
-                    f"unconditionally under {', '.join(sorted(by))} throughout {_span(table)}"))
+                    f"unconditionally under {', '.join(sorted(by))} throughout {_span(pack, table)}"))
+    issues += _proposed_on_bands(pack, loc)
     for version in pack.versions:
         try:
             compile_version(pack, version)
@@ -171,24 +180,39 @@ def unreachable_issues(pack: RulePack, loc: Locator) -> list[Issue]:
                     "error", "overlap", "interest", (j,), f"interest.{b.id}",
                     f"overlap: in force together with {a.id} ({loc.where('interest', i)}) for "
                     f"{a.applies_to} reserves"))
-    return issues
+    return issues + calendar_issues(pack, loc)
 
 
-def _lacking(pack: RulePack, cls: str, month: Month) -> set[str]:
-    """Categories with no ratio cell for ``cls`` in ``month``."""
-    rows = [row for t in pack.ratios if t.effective.covers(month) for row in t.rows
-            if cls in row.classes]
-    return {c for c in pack.header.categories if not any(c in row.values for row in rows)}
+def _proposed_on_bands(pack: RulePack, loc: Locator) -> Iterator[Issue]:
+    """A proposed-ratio reduction meeting a tiered cell: evaluation refuses it, so say where."""
+    for index, rule in enumerate(pack.reductions):
+        if rule.proposed is None:
+            continue
+        window = _span(pack, rule)
+        hits = sorted({f"{table.id} row {r + 1} ({cat})" for table in pack.ratios
+                       if _intersect(rule, table) for r, row in enumerate(table.rows)
+                       for cat, cell in row.values.items() if isinstance(cell, tuple)
+                       and (not rule.when.classes or set(rule.when.classes) & set(row.classes))
+                       and (not rule.when.categories or cat in rule.when.categories)})
+        if hits:
+            verb = "is a tiered cell" if len(hits) == 1 else "are tiered cells"
+            yield loc.issue(
+                "warning", "proposed_on_bands", "reductions", (index,), f"reductions.{rule.id}",
+                f"lets an institution propose its own ratio, but while it is in force ({window}) "
+                f"{', '.join(hits)} {verb}, which one proposed ratio cannot replace: an "
+                "institution proposing a ratio there is refused (EvaluationError)")
 
 
 def _classes(names: Any) -> str:
     return f"{'class' if len(names) == 1 else 'classes'} {', '.join(names)}"
 
 
-def _span(rule: Any) -> Span:
-    return Span(rule.effective.from_, rule.effective.to)
+def _span(pack: RulePack, rule: Any) -> Span:
+    return rule_span(rule.effective, pack.periods.kind)
 
 
 def _intersect(a: Any, b: Any) -> bool:
-    a_end, b_end = a.effective.to, b.effective.to
-    return (a_end is None or b.effective.from_ <= a_end) and (b_end is None or a.effective.from_ <= b_end)
+    """Whether two rules' windows share a day (bounds may be months or days)."""
+    a_end, b_end = a.effective.last_day, b.effective.last_day
+    return ((a_end is None or b.effective.first_day <= a_end)
+            and (b_end is None or a.effective.first_day <= b_end))

@@ -11,30 +11,29 @@ such as the pack's declared gaps, are listed but do not.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from .calendars import PeriodsSection
 from .coverage import NotCovered, coverage_issues
 from .errors import RuleFileError
-from .models import Institution
 from .pack_issues import SEVERITIES, Issue, Locator, counted
 from .reachability import unreachable_issues
-from .rules_model import (Exemption, InterestRate, PackHeader, RatioTable, Reduction, Setting,
-                          StatusDef)
+from .rule_names import Names
+from .rules_model import (Allowance, Exemption, InterestRate, PackHeader, RatioTable, Reduction,
+                          Setting, StatusDef)
 from .rulesets import _SECTIONS, RulePack, _Calendar, _resolve_settings, load_pack
+from .spans import Span, before
 from .yamlsrc import SourceDoc, load_document, validation_errors
 
-__all__ = ["CheckReport", "PackUnreadable", "check_pack"]
+__all__ = ["CheckReport", "PackUnreadable", "check_pack", "version_spans"]
 
 _RULES: dict[str, type[BaseModel]] = {
     "ratios": RatioTable, "exemptions": Exemption, "reductions": Reduction,
-    "interest": InterestRate, "not_covered": NotCovered}
-_PLACEHOLDER = re.compile(r"^\s*(todo|tbd|tbc|fixme|xxx|n/?a|none|unknown|\?+|-+)\s*$", re.I)
+    "interest": InterestRate, "allowances": Allowance, "not_covered": NotCovered}
 
 
 class PackUnreadable(RuleFileError):
@@ -59,6 +58,8 @@ class CheckReport:
         return {"path": str(self.path), "pack": p.id if p else None,
                 "sha256": p.sha256 if p else None, "ok": self.ok,
                 "versions": [str(v) for v in p.versions] if p else [],
+                "version_spans": [{**span.as_dict(), **({} if n is None else {"periods": n})}
+                                  for span, n in version_spans(p)] if p else [],
                 "counts": {s: self.count(s) for s in SEVERITIES},
                 "issues": [i.as_dict() for i in self.issues]}
 
@@ -70,14 +71,28 @@ class CheckReport:
                          "(fix the errors above first)")
         else:
             p = self.pack
-            versions = ", ".join(str(v) for v in p.versions)
+            versions = ", ".join(str(span) if n is None else f"{span} ({counted(n, 'period')})"
+                                 for span, n in version_spans(p))
             lines.append(
                 f"{p.id} ({self.path}, sha256 {p.sha256[:12]}): {counts}; "
                 f"{counted(len(p.ratios), 'ratio table')} over {counted(len(p.header.classes), 'class')} × "
                 f"{counted(len(p.header.categories), 'category')}, checked from "
-                f"{p.versions[0] if p.versions else '-'} in {counted(len(p.versions), 'version')} ({versions})")
+                f"{p.versions[0] if p.versions else '-'} in {counted(len(p.versions), 'version')}"
+                f"{': ' + versions if versions else ''}")
         lines.append("check passed" if self.ok else "check FAILED")
         return "\n".join(lines) + "\n"
+
+
+def version_spans(pack: RulePack) -> list[tuple[Span, int | None]]:
+    """Each version's run of months or days (to the one before the next version) and, in a
+    calendar pack, how many listed maintenance periods start in it (and so use it)."""
+    out = []
+    for i, version in enumerate(pack.versions):
+        end = before(pack.versions[i + 1]) if i + 1 < len(pack.versions) else None
+        span = Span(version, end)
+        listed = getattr(pack.periods, "periods", None)
+        out.append((span, None if listed is None else sum(span.covers(q.first) for q in listed)))
+    return out
 
 
 def _from_error(exc: RuleFileError, code: str = "schema") -> Issue:
@@ -205,95 +220,18 @@ def _collect(directory: Path) -> tuple[list[Issue], dict[str, SourceDoc]]:
                 c.add(c.docs["statuses"], ("statuses", name), f"statuses.{name}",
                        "missing citation: a status times rules by law; cite where",
                        code="citation")
-    names = _Names(c, header, {name for name, _ in status_items})
+    names = Names(c, header, {name for name, _ in status_items})
     for name, status in statuses.items():
         names.status_events(name, status)
     for section, model in _RULES.items():
         for index, body in c.items(section):
             c.parse(section, index, body, model, settings)
             names.rule(section, index, body)
-    if "calendar" in c.docs:
-        c.parse("calendar", None, c.docs["calendar"].data["calendar"] or {}, _Calendar,
-                prefix=("calendar",))
+    for section, model in (("calendar", _Calendar), ("periods", PeriodsSection)):
+        if section in c.docs:
+            c.parse(section, None, c.docs[section].data[section] or {}, model, settings,
+                    prefix=(section,))
     return c.issues, c.docs
-
-
-class _Names:
-    """Every class, category, status, event, attribute and rule id a rule names exists once."""
-
-    def __init__(self, c: _Collector, header: PackHeader | None, statuses: set[str]) -> None:
-        self.c, self.header, self.statuses = c, header, statuses
-        self.ids: dict[str, str] = {}
-        # numeric institution fields a when: may compare (the loader has the final word)
-        self.attributes = {n for n, f in Institution.model_fields.items()
-                           if f.annotation in (Decimal, Decimal | None)}
-
-    def _fail(self, section: str, path: tuple[Any, ...], problem: str, code: str = "schema") -> None:
-        self.c.add(self.c.docs[section], (section, *path), ".".join(map(str, (section, *path))),
-                    problem, code)
-
-    def _known(self, section: str, path: tuple[Any, ...], kind: str, names: Any,
-               allowed: Any) -> None:
-        for name in names or ():
-            if name not in allowed:
-                self._fail(section, path, f"unknown {kind} {name!r}; declared: "
-                           f"{', '.join(sorted(allowed))}")
-
-    def status_events(self, name: str, status: StatusDef) -> None:
-        for edge_name in ("starts", "ends"):
-            edge = getattr(status, edge_name)
-            for event in (edge.event if edge else ()):
-                if self.header and self.header.events and event not in self.header.events:
-                    self._fail("statuses", (name, edge_name, "event"), f"unknown event {event!r}")
-
-    def rule(self, section: str, index: int, body: Any) -> None:
-        """Check the names in one rule's raw data, so a rule that failed validation is checked too."""
-        if not isinstance(body, dict):
-            return
-        h = self.header
-        if section != "not_covered":
-            rule_id = body.get("id")
-            if isinstance(rule_id, str) and rule_id in self.ids:
-                self._fail(section, (index, "id"),
-                           f"duplicate rule id {rule_id!r} (also in {self.ids[rule_id]})")
-            elif isinstance(rule_id, str):
-                self.ids[rule_id] = section
-            citation = body.get("citation")
-            for part in ("document", "article"):
-                text = citation.get(part) if isinstance(citation, dict) else None
-                if isinstance(text, str) and text and (not text.strip() or _PLACEHOLDER.match(text)):
-                    self._fail(section, (index, "citation", part),
-                               f"citation {part} {text!r} is a placeholder; cite the law",
-                               code="citation")
-        if h is None:
-            return
-        classes, categories = set(h.classes), set(h.categories)
-        when = body.get("when")
-        if isinstance(when, dict):
-            for key, kind, allowed in (("classes", "class", classes),
-                                       ("categories", "category", categories),
-                                       ("status", "status", self.statuses),
-                                       ("not_status", "status", self.statuses)):
-                self._known(section, (index, "when", key), kind, _listed(when.get(key)), allowed)
-            for attr in when.get("attributes") or {}:
-                if attr not in self.attributes:
-                    self._fail(section, (index, "when", "attributes", attr),
-                               f"unknown attribute; institutions report {', '.join(sorted(self.attributes))}")
-        for r, row in enumerate(body.get("rows") or ()):
-            if isinstance(row, dict):
-                self._known(section, (index, "rows", r, "classes"), "class",
-                            _listed(row.get("classes")), classes)
-                for cat in row.get("values") or {}:
-                    self._known(section, (index, "rows", r, "values", cat), "category", (cat,),
-                                categories)
-        if section == "not_covered":
-            self._known(section, (index, "classes"), "class", _listed(body.get("classes")), classes)
-            self._known(section, (index, "categories"), "category",
-                        _listed(body.get("categories")), categories)
-
-
-def _listed(value: Any) -> list[Any]:
-    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
 
 
 def check_pack(path: str | Path) -> CheckReport:

@@ -2,8 +2,9 @@
 
 Each scenario of ``scenarios/*.yaml`` runs through :func:`rrr_engine.scenarios.run_scenario`.
 A rule is *exercised* by a scenario whose result it produced (the ratio table, exemption and
-reductions of a line; the interest rules when holdings are given) and a status by a scenario
-where an institution holds it. A scenario that expects an error produces no figures; the rules
+reductions of a line; the allowances deducted; the interest rules when holdings are given) and
+a status by a scenario where an institution holds it in the scenario's maintenance period (a
+month, or a calendar pack's period). A scenario that expects an error produces no figures; the rules
 the matching kernel fired for it are listed apart, as *reached by an expected error*, because
 they are checked less strictly. Rules and statuses no scenario reaches are listed last.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .engine import Engine
-from .errors import NoRulesetInForce, RrrError
+from .errors import InputError, NoRulesetInForce, RrrError
 from .explain import decide
 from .scenarios import Scenario, load_scenarios, run_scenario
 from .status import statuses_in
@@ -101,10 +102,13 @@ class TestReport:
         return "\n".join(out) + "\n"
 
 
+_SECTIONS = ("ratios", "exemptions", "reductions", "allowances", "interest")
+
+
 def _catalogue(engine: Engine) -> dict[str, str]:
     pack = engine.pack
     out = {}
-    for section in ("ratios", "exemptions", "reductions", "interest"):
+    for section in _SECTIONS:
         for rule in getattr(pack, section):
             out[f"{section}.{rule.id}"] = f"{pack.files[section]}:{pack.lines[(section, rule.id)]}"
     if pack.statuses:
@@ -117,25 +121,28 @@ def _catalogue(engine: Engine) -> dict[str, str]:
 def _keys(engine: Engine, names: set[str]) -> set[str]:
     """Rule ids as ``section.id`` keys (ids are unique across sections)."""
     pack = engine.pack
-    sections = {r.id: s for s in ("ratios", "exemptions", "reductions", "interest")
-                for r in getattr(pack, s)}
+    sections = {r.id: s for s in _SECTIONS for r in getattr(pack, s)}
     return {f"{sections[n]}.{n}" for n in names if n in sections}
 
 
 def _run(engine: Engine, sc: Scenario, file: str) -> ScenarioRun:
     outcome = run_scenario(engine, sc)
     pack = engine.pack
-    month, _ = engine.periods(sc.period)
     rules = _keys(engine, outcome.rules)
     reached: set[str] = set()
     try:
+        month, _ = engine.periods(sc.period)
+    except InputError:  # an unknown period: the scenario's own outcome says whether expected
+        return ScenarioRun(sc, file, outcome.differences, rules, reached)
+    try:
         for inst in sc.institutions:
-            rules |= {f"statuses.{s}" for s in statuses_in(pack.statuses, inst, month)}
+            rules |= {f"statuses.{s}"
+                      for s in statuses_in(pack.statuses, inst, month, pack.periods)}
             if sc.expect_error:
                 decided = decide(engine, inst, month)
                 reached |= _keys(engine, {
                     name.split("|")[0] for d in decided.decisions.values()
-                    for name in (*d.ratios, *d.exemptions, *d.reductions)})
+                    for name in (*d.ratios, *d.exemptions, *d.reductions, *d.allowances)})
     except NoRulesetInForce:
         pass
     except RrrError as exc:  # e.g. an unknown class: the scenario itself reports it

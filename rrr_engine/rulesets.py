@@ -247,6 +247,10 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
                      "unknown attribute; supported: agri_lending_share")
 
     monthly = pack.periods.kind == "monthly"
+    for index, decl in enumerate(pack.not_covered if monthly else ()):
+        if decl.effective.by_day:
+            fail("not_covered", index, ("effective",), "effective dates are months (YYYY-MM) "
+                 "in a pack with monthly periods; days need periods: {kind: calendar}")
     for key in _RULE_KINDS:
         for index, rule in enumerate(getattr(pack, key)):
             if rule.id in seen:
