@@ -3,10 +3,12 @@
 Entry n is the canonical JSON text of ``{"seq": n, "kind": ..., "data": ...}``; its hash is
 ``sha256(entry_json + prev_hash)``, with ``prev_hash`` the hash of entry n-1 (64 zeros for the
 first). :func:`append` writes inside the caller's transaction, so an entry is committed with
-exactly what it records or not at all; it locks the head row (``SELECT ... FOR UPDATE`` on
-PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already excludes other writers) and the primary key
-on ``seq`` and the unique ``prev_hash`` refuse a second entry after the same head, so the
-chain stays linear under concurrent writers. :func:`verify_chain` recomputes every hash and
+exactly what it records or not at all. Appends are serialised before the head is read: on
+PostgreSQL by a transaction-scoped advisory lock of the log's own (then ``SELECT ... FOR
+UPDATE`` of the head row), so the head is read after any earlier appender committed; on SQLite
+by the ``BEGIN IMMEDIATE`` of every rrr-engine transaction. Should a writer bypass both, the
+primary key on ``seq`` and the unique ``prev_hash`` refuse a second entry after the same head:
+the chain can fail a transaction but never fork. :func:`verify_chain` recomputes every hash and
 names the first entry that was edited, deleted, inserted or moved.
 """
 
@@ -19,7 +21,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from . import schema
 from .canonical import canonical_json
@@ -28,6 +30,9 @@ __all__ = ["GENESIS", "AuditEntry", "ChainBreak", "append", "entries", "entry_ha
            "stamp", "verify_chain"]
 
 GENESIS = "0" * 64
+
+# Arbitrary constant naming "the rrr-engine audit log" for pg_advisory_xact_lock.
+_PG_AUDIT_LOCK = 0x525252_4155
 
 
 @dataclass(frozen=True)
@@ -71,13 +76,15 @@ def head(conn: Connection, *, lock: bool = False) -> tuple[int, str]:
 
 def append(conn: Connection, kind: str, data: Mapping[str, Any]) -> AuditEntry:
     """Append one entry after the locked head, inside the caller's transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
     seq, prev = head(conn, lock=True)
     seq += 1
-    text = canonical_json({"seq": seq, "kind": kind, "data": dict(data)})
-    digest = entry_hash(text, prev)
-    conn.execute(schema.AUDIT_LOG.insert().values(seq=seq, kind=kind, entry_json=text,
+    body = canonical_json({"seq": seq, "kind": kind, "data": dict(data)})
+    digest = entry_hash(body, prev)
+    conn.execute(schema.AUDIT_LOG.insert().values(seq=seq, kind=kind, entry_json=body,
                                                   prev_hash=prev, hash=digest))
-    return AuditEntry(seq, kind, json.loads(text)["data"], prev, digest)
+    return AuditEntry(seq, kind, json.loads(body)["data"], prev, digest)
 
 
 def entries(conn: Connection, kind: str | None = None) -> Iterator[AuditEntry]:

@@ -26,8 +26,9 @@ from .errors import GovernanceError
 from .rulesets import RulePack, _rule_files
 
 __all__ = ["ACTIONS", "Approval", "Review", "approval_required", "approval_state", "approve",
-           "check_run", "file_digests", "propose", "reject", "require_approval", "review_entry",
-           "reviews", "same_person"]
+           "check_run", "file_digests", "propose", "reject", "require_approval", "resolve_sha",
+           "review_entry", "setting_entry",
+           "reviews", "same_person", "version_state"]
 
 ACTIONS = ("proposal", "approval", "rejection")
 APPROVAL_REQUIRED = "approval_required"
@@ -54,7 +55,7 @@ class Review:
 class Approval:
     """Where a pack version stands, and whether this run may use it."""
 
-    state: str  # approved | superseded | proposed | rejected | unreviewed
+    state: str  # approved | superseded | proposed | rejected | unreviewed | unrecorded
     detail: str
     production: bool
 
@@ -81,6 +82,13 @@ def review_entry(row: Any) -> dict[str, Any]:
             "ruleset_id": m["ruleset_id"], "ruleset_label": m["ruleset_label"],
             "actor": m["actor"], "reason": m["reason"], "at": audit.stamp(m["at"]),
             "files": None if files is None else json.loads(files)}
+
+
+def _row(r: Review) -> dict[str, Any]:
+    return {"ruleset_sha256": r.ruleset_sha256, "review_no": r.review_no,
+            "ruleset_id": r.ruleset_id, "ruleset_label": r.ruleset_label, "actor": r.actor,
+            "reason": r.reason, "at": dt.datetime.fromisoformat(r.at),
+            "files_json": None if r.files is None else json.dumps(r.files)}
 
 
 def reviews(conn: Connection, sha: str | None = None) -> list[Review]:
@@ -222,26 +230,34 @@ def require_approval(conn: Connection, *, by: str, why: str) -> bool:
 
 def approval_state(conn: Connection, pack: RulePack, *, production: bool = False) -> Approval:
     """The state of ``pack``'s version; ``production`` is the run's flag or the store's."""
-    production = production or approval_required(conn)
-    last = _last(conn, pack.sha256)
+    return version_state(conn, pack.id, pack.sha256,
+                         production=production or approval_required(conn))
+
+
+def version_state(conn: Connection, pack_id: str, sha: str, *,
+                  production: bool = False) -> Approval:
+    """Where the version ``sha`` of pack ``pack_id`` stands."""
+    last = _last(conn, sha)
+    name = f"pack {pack_id} version {sha[:12]}"
     if last is None:
-        return Approval("unreviewed", f"pack {pack.id} version {pack.sha256[:12]} was never "
-                        "proposed or approved", production)
+        return Approval("unreviewed", f"{name} was never proposed or approved", production)
     if last.action == "proposal":
-        return Approval("proposed", f"pack {pack.id} version {pack.sha256[:12]} was proposed "
-                        f"by {last.actor} and is not approved yet", production)
+        return Approval("proposed", f"{name} was proposed by {last.actor} and is not approved "
+                        "yet", production)
     if last.action == "rejection":
-        return Approval("rejected", f"pack {pack.id} version {pack.sha256[:12]} was rejected "
-                        f"by {last.actor} on {last.at}: {last.reason}", production)
+        return Approval("rejected", f"{name} was rejected by {last.actor} on {last.at}: "
+                        f"{last.reason}", production)
     # the audit chain, not the approvers' clocks, orders approvals
-    order = [e.data for e in audit.entries(conn, "approval") if e.data.get("ruleset_id") == pack.id]
-    if order and order[-1].get("ruleset_sha256") != pack.sha256:
+    order = [e.data for e in audit.entries(conn, "approval") if e.data.get("ruleset_id") == pack_id]
+    if review_entry(_row(last)) not in order:
+        return Approval("unrecorded", f"{name}: its approval by {last.actor} is not in the audit "
+                        "log (written outside rrr-engine); run rrr audit verify", production)
+    if order[-1].get("ruleset_sha256") != sha:
         n = order[-1]
-        return Approval("superseded", f"pack {pack.id} version {pack.sha256[:12]} was "
-                        f"superseded by version {str(n.get('ruleset_sha256'))[:12]}, approved by "
-                        f"{n.get('actor')} on {n.get('at')}", production)
-    return Approval("approved", f"pack {pack.id} version {pack.sha256[:12]} approved by "
-                    f"{last.actor} on {last.at}", production)
+        return Approval("superseded", f"{name} was superseded by version "
+                        f"{str(n.get('ruleset_sha256'))[:12]}, approved by {n.get('actor')} on "
+                        f"{n.get('at')}", production)
+    return Approval("approved", f"{name} approved by {last.actor} on {last.at}", production)
 
 
 def check_run(conn: Connection, pack: RulePack, *, production: bool = False,

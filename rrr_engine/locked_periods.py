@@ -131,8 +131,9 @@ def restatements(conn: Connection, *, period: str | None = None,
     if as_of is not None:
         query = query.where(r.c.as_of.in_(sorted(set(as_of))))
     out = []
-    for row in conn.execute(query.order_by(t.c.maintenance_period, t.c.stage, t.c.institution_id,
-                                           t.c.result_version)):
+    # requirement before close ("requirement" sorts after "close")
+    for row in conn.execute(query.order_by(t.c.maintenance_period, t.c.stage.desc(),
+                                           t.c.institution_id, t.c.result_version)):
         key = (row.institution_id, row.maintenance_period, row.stage)
         out.append((version(conn, *key, row.submitted_version),
                     version(conn, *key, row.result_version)))

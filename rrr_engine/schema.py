@@ -117,7 +117,7 @@ RUNS = Table(
     Column("input_fingerprint", _SHA),
     Column("summary_json", Text),
     Column("mode", String(16)),  # production | demo (NULL: before migration step 2)
-    Column("ruleset_approval", String(16)),  # approved | superseded | proposed | rejected | unreviewed
+    Column("ruleset_approval", String(16)),  # approved, superseded, proposed, ... (governance)
 )
 
 SNAPSHOT_DAYS = Table(
