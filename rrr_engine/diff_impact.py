@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .engine import Engine
-from .money import RoundingPolicy, dec_str
+from .money import RoundingPolicy, dec_str, exact
 from .restored import Recomputed, recompute, targets
 from .resultstore import StoredResult
 from .rulesets import RulePack
@@ -39,19 +39,21 @@ class Impact:
     def totals(self) -> dict[tuple[str, str, str], Decimal]:
         """(stage, figure, currency) -> sum of the exact differences of institution totals."""
         out: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
-        for r in self.moved:
-            for m in r.moves:
-                if m.category == "total":
-                    out[(r.stored.stage, m.figure, m.currency)] += m.difference
+        with exact():
+            for r in self.moved:
+                for m in r.moves:
+                    if m.category == "total":
+                        out[(r.stored.stage, m.figure, m.currency)] += m.difference
         return dict(sorted(out.items()))
 
     def by_category(self) -> dict[tuple[str, str, str], Decimal]:
         """(stage, category, reserve currency) -> sum of the exact differences of lines."""
         out: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
-        for r in self.moved:
-            for m in r.moves:
-                if m.category != "total":
-                    out[(r.stored.stage, m.category, m.currency)] += m.difference
+        with exact():
+            for r in self.moved:
+                for m in r.moves:
+                    if m.category != "total":
+                        out[(r.stored.stage, m.category, m.currency)] += m.difference
         return dict(sorted(out.items()))
 
     def to_dict(self) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from sqlalchemy import Connection, select
 
 from . import audit, schema
 from .errors import GovernanceError
-from .money import dec_str
+from .money import dec_str, exact
 from .resultstore import STAGES, StoredResult, latest_for_period, submitted_version, version
 
 __all__ = ["RestatementRow", "Submitted", "restatement_csv", "restatement_rows",
@@ -151,6 +151,11 @@ def _exemption(result: dict[str, Any]) -> str:
 def restatement_rows(old: StoredResult, new: StoredResult) -> list[RestatementRow]:
     """Every presented figure that differs between the submitted and the restating version,
     line by line and in total; one row saying so when only the rules or citations changed."""
+    with exact():
+        return _rows(old, new)
+
+
+def _rows(old: StoredResult, new: StoredResult) -> list[RestatementRow]:
     a, b = old.presented, new.presented
     base = dict(institution_id=new.institution_id, maintenance_period=new.maintenance_period,
                 stage=new.stage, old_version=old.result_version, new_version=new.result_version,

@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 from .engine import Engine
 from .errors import RrrError, StorageError
 from .models import Institution
+from .money import exact
 from .resultstore import StoredResult, exact_dict, latest_for_period, read_institution, stored_keys
 from .stages import Evaluated, compute_stage
 
@@ -40,7 +41,8 @@ class Move:
 
     @property
     def difference(self) -> Decimal:
-        return self.new - self.old
+        with exact():  # 40 digits: Python's default 28 would round a 10^12 đồng figure
+            return self.new - self.old
 
 
 @dataclass

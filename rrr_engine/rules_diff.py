@@ -10,6 +10,7 @@ pack header, the working-day calendar, the period calendar and the declared gaps
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 
 from .canonical import canonical_json
 from .cell_text import cell_text
+from .periods import Month
 from .rulesets import RulePack
 
 __all__ = ["Change", "Detail", "PackDiff", "diff_packs"]
@@ -100,7 +102,22 @@ def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _dump(model: BaseModel, exclude: set[str] | None = None) -> dict[str, Any]:
-    return model.model_dump(mode="json", by_alias=True, exclude=exclude)
+    """A model as the YAML says it: months ``2025-10``, exact decimals as text."""
+    return json.loads(canonical_json(_walk(model, exclude or set())))
+
+
+def _walk(value: Any, exclude: set[str] | None = None) -> Any:
+    # model_dump would turn a Month (a dataclass) into {"year":..., "month":...}
+    if isinstance(value, BaseModel):
+        return {(f.alias or name): _walk(getattr(value, name))
+                for name, f in type(value).model_fields.items() if name not in (exclude or ())}
+    if isinstance(value, Month):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _walk(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_walk(v) for v in value]
+    return value
 
 
 def _fields(old: dict[str, Any], new: dict[str, Any]) -> list[Detail]:
