@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from . import audit, schema
-from .errors import GovernanceError
+from .errors import InputError, PackNotApproved, ReviewRefused, SameReviewer
 from .rulesets import RulePack, _rule_files
 
 __all__ = ["ACTIONS", "Approval", "Review", "approval_required", "approval_state", "approve",
@@ -105,9 +105,9 @@ def reviews(conn: Connection, sha: str | None = None) -> list[Review]:
 def _record(conn: Connection, pack_id: str, label: str, sha: str, action: str, actor: str,
             reason: str, files: dict[str, str] | None = None) -> Review:
     if not actor.strip():
-        raise GovernanceError("--by must name a person", field="--by")
+        raise InputError("must name a person", field="--by")
     if not reason.strip():
-        raise GovernanceError("--why must say why (it is kept in the audit log)", field="--why")
+        raise InputError("must say why (it is kept in the audit log)", field="--why")
     t = schema.PACK_REVIEWS
     n = conn.execute(select(func.max(t.c.review_no)).where(t.c.ruleset_sha256 == sha)).scalar()
     row = {"ruleset_sha256": sha, "review_no": (n or 0) + 1, "action": action,
@@ -129,7 +129,7 @@ def propose(conn: Connection, pack: RulePack, *, by: str, why: str) -> Review:
     state = approval_state(conn, pack)
     if state.state in ("proposed", "approved"):
         last = _last(conn, pack.sha256)
-        raise GovernanceError(f"pack {pack.id} version {pack.sha256[:12]} is already "
+        raise ReviewRefused(f"pack {pack.id} version {pack.sha256[:12]} is already "
                               f"{state.state} (by {last.actor} on {last.at})"
                               + (" and awaits a checker" if state.state == "proposed" else ""),
                               sha=pack.sha256)
@@ -140,20 +140,20 @@ def propose(conn: Connection, pack: RulePack, *, by: str, why: str) -> Review:
 def _decide(conn: Connection, action: str, sha: str, pack: RulePack | None, by: str,
             why: str) -> Review:
     if pack is not None and pack.sha256 != sha:
-        raise GovernanceError(f"--sha {sha[:12]} is not the version in {pack.path} "
+        raise ReviewRefused(f"--sha {sha[:12]} is not the version in {pack.path} "
                               f"({pack.sha256[:12]}): give one or make them agree", sha=sha)
     last = _last(conn, sha)
     if last is None:
-        raise GovernanceError(_unknown(conn, sha, pack), sha=sha)
+        raise ReviewRefused(_unknown(conn, sha, pack), sha=sha)
     verb = "approve" if action == "approval" else "reject"
     if last.action != "proposal":
         done = "approved" if last.action == "approval" else "rejected"
-        raise GovernanceError(f"pack {last.ruleset_id} version {sha[:12]} is already {done} "
+        raise ReviewRefused(f"pack {last.ruleset_id} version {sha[:12]} is already {done} "
                               f"(by {last.actor} on {last.at}); there is nothing to {verb}"
                               + (" until it is proposed again" if done == "rejected" else ""),
                               sha=sha)
     if same_person(last.actor, by):
-        raise GovernanceError(f"{by.strip()} cannot {verb} pack {last.ruleset_id} version "
+        raise SameReviewer(f"{by.strip()} cannot {verb} pack {last.ruleset_id} version "
                               f"{sha[:12]}: it was proposed by {last.actor}, and the checker "
                               "must be a different person", sha=sha, proposer=last.actor,
                               checker=by.strip())
@@ -194,12 +194,12 @@ def resolve_sha(conn: Connection, prefix: str) -> str:
     """The full sha of a reviewed version from a unique prefix (at least 8 characters)."""
     prefix = prefix.strip().lower()
     if len(prefix) < 8:
-        raise GovernanceError(f"--sha {prefix!r}: give at least 8 characters", field="--sha")
+        raise InputError(f"{prefix!r}: give at least 8 characters", field="--sha")
     t = schema.PACK_REVIEWS
     found = sorted(set(conn.execute(select(t.c.ruleset_sha256).where(
         t.c.ruleset_sha256.startswith(prefix))).scalars()))
     if len(found) > 1:
-        raise GovernanceError(f"--sha {prefix} matches {len(found)} versions; give more of it",
+        raise InputError(f"{prefix} matches {len(found)} versions; give more of it",
                               field="--sha")
     return found[0] if found else prefix
 
@@ -220,7 +220,7 @@ def require_approval(conn: Connection, *, by: str, why: str) -> bool:
     if approval_required(conn):
         return False
     if not by.strip() or not why.strip():
-        raise GovernanceError("--by and --why are required (they are kept in the audit log)")
+        raise InputError("--by and --why are required (they are kept in the audit log)")
     row = {"name": APPROVAL_REQUIRED, "value": "true", "set_by": by.strip(),
            "reason": why.strip(), "set_at": dt.datetime.now(dt.timezone.utc)}
     conn.execute(schema.STORE_SETTINGS.insert().values(**row))
@@ -265,7 +265,7 @@ def check_run(conn: Connection, pack: RulePack, *, production: bool = False,
     """The approval of a run's pack; in production mode a pack that is not current is refused."""
     state = approval_state(conn, pack, production=production)
     if state.production and not state.current:
-        raise GovernanceError(f"production mode: {command} refuses to run: {state.detail}; "
+        raise PackNotApproved(f"production mode: {command} refuses to run: {state.detail}; "
                               "only the latest approved version of a pack may run "
                               "(rrr rules propose, then rrr rules approve by someone else)",
                               sha=pack.sha256, state=state.state)

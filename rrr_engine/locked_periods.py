@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from . import audit, schema
-from .errors import GovernanceError
+from .errors import InputError, SubmissionRefused
 from .money import dec_str, exact
 from .resultstore import STAGES, StoredResult, latest_for_period, submitted_version, version
 
@@ -55,7 +55,7 @@ def submit(conn: Connection, period: str, *, by: str, reference: str,
            stages: Sequence[str] = STAGES) -> tuple[list[Submitted], list[Submitted]]:
     """Submit the latest version of each institution's result: (submitted now, already)."""
     if not by.strip():
-        raise GovernanceError("--by must name a person", field="--by")
+        raise InputError("must name a person", field="--by")
     now = dt.datetime.now(dt.timezone.utc)
     done: list[Submitted] = []
     already: list[Submitted] = []
@@ -75,11 +75,11 @@ def submit(conn: Connection, period: str, *, by: str, reference: str,
             audit.append(conn, "submission", submission_entry(row))
             done.append(Submitted(**{**row, "submitted_at": audit.stamp(now)}))
     if not found:
-        raise GovernanceError(f"no stored {' or '.join(stages)} results for period {period}: "
+        raise SubmissionRefused(f"no stored {' or '.join(stages)} results for period {period}: "
                               "nothing to submit", period=period)
     if not done:
         first = already[0]
-        raise GovernanceError(f"{' and '.join(stages)} of {period} already submitted: the latest "
+        raise SubmissionRefused(f"{' and '.join(stages)} of {period} already submitted: the latest "
                               f"versions were submitted by {first.submitted_by} on "
                               f"{first.submitted_at}", period=period)
     return done, already

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from . import __version__, audit, schema
 from .engine import Engine
-from .errors import GovernanceError, RrrError, StorageError
+from .errors import InputError, RrrError, StorageError
 from .governance import Approval, check_run
 from .restored import Recomputed, recompute, targets
 from .resultstore import StoredResult, submitted_version, version
@@ -53,7 +53,7 @@ def reevaluate(storage: Storage, engine: Engine, first: Any, last: Any, *, by: s
                production: bool = False, command: str = "reevaluate") -> Reevaluation:
     """Re-evaluate stored periods ``first``..``last`` (the pack's periods) with ``engine``."""
     if not by.strip() or not why.strip():
-        raise GovernanceError("a re-evaluation needs --by and --why (kept in the audit log)")
+        raise InputError("a re-evaluation needs --by and --why (kept in the audit log)")
     pack = engine.pack
     with storage.transaction() as conn:
         approval = check_run(conn, pack, production=production, command="reevaluate")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 import governance_data as gd
 from clirun import FIXTURES, VN_PACK, rrr
 from rrr_engine import audit, governance, schema
-from rrr_engine.errors import GovernanceError
+from rrr_engine.errors import GovernanceError, SameReviewer
 from rrr_engine.rulesets import load_pack
 from rrr_engine.storage import Storage
 
@@ -69,6 +69,15 @@ def test_the_proposer_cannot_approve_their_own_proposal(db_url, pack, capsys):
     assert ("Alice cannot approve pack vn-sbv version " in err
             and "it was proposed by alice, and the checker must be a different person" in err)
     assert reviews(db_url) == [("proposal", "alice")]
+
+
+def test_the_refusal_is_a_governance_error_naming_both(db_url, pack):
+    with Storage.open(db_url) as store, store.transaction() as conn:
+        governance.propose(conn, load_pack(pack), by="alice", why="x")
+        with pytest.raises(SameReviewer) as refused:
+            governance.approve(conn, load_pack(pack).sha256, by="ALICE", why="y")
+    assert isinstance(refused.value, GovernanceError)
+    assert (refused.value.proposer, refused.value.checker) == ("alice", "ALICE")
 
 
 def test_the_proposer_cannot_reject_their_own_proposal_either(db_url, pack, capsys):
@@ -155,8 +164,8 @@ def test_a_rejected_version_cannot_be_approved_until_proposed_again(db_url, pack
 
 
 @pytest.mark.parametrize("by, why, message", [
-    ("  ", "a reason", "--by must name a person"),
-    ("alice", " ", "--why must say why"),
+    ("  ", "a reason", "--by: must name a person"),
+    ("alice", " ", "--why: must say why"),
 ])
 def test_a_review_needs_a_name_and_a_reason(db_url, pack, capsys, by, why, message):
     code, _, err = propose(capsys, db_url, pack, by=by, why=why)
