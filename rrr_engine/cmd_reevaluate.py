@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--production", action="store_true",
                    help="refuse a pack that is not approved, whatever the database's setting")
     p.add_argument("--csv", type=Path, help="write the restatement report of this run as CSV")
+    p.add_argument("--institutions", help="institutions file, only for results stored before "
+                   "their institution records were (schema version 1)")
     p.set_defaults(func=run)
 
 
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from .locked_periods import restatement_csv, restatement_rows
     from .reevaluate import reevaluate
     from .reports import write_atomic
+    from .restored import read_known
     from .storage import Storage
 
     engine = Engine(args.rules)
@@ -51,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     with Storage.open(db_url(args)) as store:
         done = reevaluate(store, engine, first, last, by=args.by or getpass.getuser(),
                           why=args.why, production=args.production,
-                          command=logged_command(sys.argv[1:]))
+                          command=logged_command(sys.argv[1:]),
+                          known=read_known(args.institutions, engine))
     for item, number in done.written:
         s = item.stored
         print(f"{s.institution_id} {s.maintenance_period} {s.stage}: v{s.result_version} -> "

@@ -22,6 +22,8 @@ def register(cmds: argparse._SubParsersAction) -> None:
     p.add_argument("old", help="the pack directory as it is (e.g. what produced the results)")
     p.add_argument("new", help="the amended pack directory")
     p.add_argument("--db", help="results database whose stored results to re-evaluate")
+    p.add_argument("--institutions", help="institutions file, only for results stored before "
+                   "their institution records were (schema version 1)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=run_diff)
 
@@ -36,9 +38,10 @@ def run_diff(args: argparse.Namespace) -> int:
     effect = None
     if args.db:
         from .diff_impact import impact
+        from .restored import read_known
         from .storage import Storage
         with Storage.open(args.db) as store:
-            effect = impact(store, old, new)
+            effect = impact(store, old, new, known=read_known(args.institutions, new))
     if args.format == "json":
         out = changes.to_dict()
         out["impact"] = None if effect is None else effect.to_dict()

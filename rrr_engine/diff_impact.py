@@ -11,11 +11,13 @@ not are listed, since the movement is then measured against something else.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from .engine import Engine
+from .models import Institution
 from .money import RoundingPolicy, dec_str, exact
 from .restored import Recomputed, recompute, targets
 from .resultstore import StoredResult
@@ -125,13 +127,17 @@ def _amount(value: Decimal, ccy: str, rounding: RoundingPolicy, *, sign: bool = 
     return f"+{text}" if sign and shown > 0 else text
 
 
-def impact(storage: Storage, old: RulePack, new: Engine) -> Impact:
-    """Re-evaluate every stored result with ``new``'s pack and compare (nothing is written)."""
+def impact(storage: Storage, old: RulePack, new: Engine, *,
+           known: Mapping[str, Institution] | None = None) -> Impact:
+    """Re-evaluate every stored result with ``new``'s pack and compare (nothing is written).
+
+    :param known: institution records by fingerprint, for results stored without theirs.
+    """
     out = Impact(old, new.pack, storage.url)
     with storage.transaction() as conn:
         found, out.notes = targets(conn, new)
         for period, stage in found:
-            for r in recompute(conn, new, period, stage):
+            for r in recompute(conn, new, period, stage, known=known):
                 out.evaluated += 1
                 if r.stored.ruleset_sha256 != old.sha256:
                     out.other_sha.append(r.stored)

@@ -13,6 +13,7 @@ in production mode a pack that is not approved is refused before anything is wri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from . import __version__, audit, schema
 from .engine import Engine
 from .errors import InputError, RrrError, StorageError
 from .governance import Approval, check_run
+from .models import Institution
 from .restored import Recomputed, recompute, targets
 from .resultstore import StoredResult, submitted_version, version
 from .stages import store_evaluated
@@ -50,8 +52,12 @@ class Reevaluation:
 
 
 def reevaluate(storage: Storage, engine: Engine, first: Any, last: Any, *, by: str, why: str,
-               production: bool = False, command: str = "reevaluate") -> Reevaluation:
-    """Re-evaluate stored periods ``first``..``last`` (the pack's periods) with ``engine``."""
+               production: bool = False, command: str = "reevaluate",
+               known: Mapping[str, Institution] | None = None) -> Reevaluation:
+    """Re-evaluate stored periods ``first``..``last`` (the pack's periods) with ``engine``.
+
+    :param known: institution records by fingerprint, for results stored without theirs.
+    """
     if not by.strip() or not why.strip():
         raise InputError("a re-evaluation needs --by and --why (kept in the audit log)")
     pack = engine.pack
@@ -76,7 +82,7 @@ def reevaluate(storage: Storage, engine: Engine, first: Any, last: Any, *, by: s
                 "at": audit.stamp(now)})
             found, out.notes = targets(conn, engine, first, last)
             for period, stage in found:
-                for item in list(recompute(conn, engine, period, stage)):
+                for item in list(recompute(conn, engine, period, stage, known=known)):
                     _store(conn, engine, item, stage, out, now)
     except BaseException as exc:
         try:

@@ -10,13 +10,14 @@ moved, line by line (category and reserve currency) and in total.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection
 
+from .canonical import fingerprint
 from .engine import Engine
 from .errors import RrrError, StorageError
 from .models import Institution
@@ -24,7 +25,7 @@ from .money import exact
 from .resultstore import StoredResult, exact_dict, latest_for_period, read_institution, stored_keys
 from .stages import Evaluated, compute_stage
 
-__all__ = ["Move", "Recomputed", "compare", "recompute", "targets"]
+__all__ = ["Move", "Recomputed", "compare", "read_known", "recompute", "targets"]
 
 _TOTALS = ("required", "held", "excess", "shortfall", "interest")
 
@@ -105,30 +106,44 @@ def targets(conn: Connection, engine: Engine, first: Any = None,
     return found, notes
 
 
-def _institutions(conn: Connection, stored: list[StoredResult]) -> list[Institution]:
+def read_known(path: str | None, engine: Engine) -> dict[str, Institution]:
+    """Institution records from a file (``--institutions``), by fingerprint: the fallback for
+    results stored before their records were (a record must match exactly to be used)."""
+    if not path:
+        return {}
+    from .inputs import read_institutions
+    return {fingerprint(i): i for i in read_institutions(path, engine.pack.header.classes)}
+
+
+def _institutions(conn: Connection, stored: list[StoredResult],
+                  known: Mapping[str, Institution]) -> list[Institution]:
     out = []
     for r in stored:
-        inst = read_institution(conn, r.institution_fingerprint)
+        inst = read_institution(conn, r.institution_fingerprint) or known.get(
+            r.institution_fingerprint)
         if inst is None:
             raise StorageError(
                 f"{r.institution_id} {r.maintenance_period} {r.stage} v{r.result_version}: the "
-                "institution record it was computed from is not stored (results stored before "
-                "schema version 2); run the nightly job once for a date of that period to "
-                "store it", institution=r.institution_id, period=r.maintenance_period)
+                "institution record it was computed from is not stored (a result stored before "
+                "schema version 2): give --institutions with the institutions file it was "
+                "computed from", institution=r.institution_id, period=r.maintenance_period)
         out.append(inst)
     return out
 
 
-def recompute(conn: Connection, engine: Engine, period: Any,
-              stage: str) -> Iterator[Recomputed]:
+def recompute(conn: Connection, engine: Engine, period: Any, stage: str, *,
+              known: Mapping[str, Institution] | None = None) -> Iterator[Recomputed]:
     """Each institution's latest stored result of ``period``/``stage``, evaluated again with
-    ``engine``'s pack from the stored snapshots, and what moved."""
+    ``engine``'s pack from the stored snapshots, and what moved.
+
+    :param known: institution records by fingerprint, for results whose record is not stored.
+    """
     stored = latest_for_period(conn, str(period), stage)
     if not stored:
         return
     try:
-        _, evaluated = compute_stage(conn, engine, _institutions(conn, stored), period, stage,
-                                     subset=True)
+        _, evaluated = compute_stage(conn, engine, _institutions(conn, stored, known or {}),
+                                     period, stage, subset=True)
     except RrrError as exc:
         if isinstance(exc, StorageError):
             raise

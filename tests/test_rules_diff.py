@@ -188,3 +188,24 @@ def test_diff_with_db_writes_nothing(stored, tmp_path, capsys):
 def test_a_pack_that_does_not_load_is_one_line_and_exit_2(tmp_path, capsys):
     code, _, err = rrr(capsys, "rules", "diff", VN_PACK, tmp_path / "missing")
     assert code == 2 and "rule pack directory not found" in err and err.count("\n") == 1
+
+
+def test_results_stored_without_their_institution_record_need_the_institutions_file(
+        db_url, tmp_path, capsys):
+    sources = gd.feed(tmp_path / "feed")
+    assert gd.backfill(capsys, db_url, sources)[0] == 0
+    gd.raw(db_url, "DELETE FROM rrr_institution_records")  # as a version-1 store would be
+    new = gd.amended_pack(tmp_path / "new")
+    code, out, err = rrr(capsys, "rules", "diff", VN_PACK, new, "--db", db_url)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert ("BANK1 2025-10 requirement v1: the institution record it was computed from is not "
+            "stored") in err and "give --institutions" in err
+    out = json.loads(diff(capsys, VN_PACK, new, "--db", db_url, "--institutions",
+                          sources["institutions"], "--format", "json"))
+    assert len(out["impact"]["moved"]) == 3
+    # a file whose record differs from the one used is not taken for it
+    (tmp_path / "other.yaml").write_text(
+        nd.INSTITUTIONS_YAML.replace("First Commercial Bank", "Renamed Bank"))
+    code, _, err = rrr(capsys, "rules", "diff", VN_PACK, new, "--db", db_url, "--institutions",
+                       tmp_path / "other.yaml")
+    assert code == 2 and "BANK1 2025-10 requirement v1: the institution record" in err
