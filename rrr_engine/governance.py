@@ -130,9 +130,9 @@ def propose(conn: Connection, pack: RulePack, *, by: str, why: str) -> Review:
     if state.state in ("proposed", "approved"):
         last = _last(conn, pack.sha256)
         raise ReviewRefused(f"pack {pack.id} version {pack.sha256[:12]} is already "
-                              f"{state.state} (by {last.actor} on {last.at})"
-                              + (" and awaits a checker" if state.state == "proposed" else ""),
-                              sha=pack.sha256)
+                            f"{state.state} (by {last.actor} on {last.at})"
+                            + (" and awaits a checker" if state.state == "proposed" else ""),
+                            sha=pack.sha256)
     return _record(conn, pack.id, pack.header.label, pack.sha256, "proposal", by, why,
                    file_digests(pack.path))
 
@@ -141,7 +141,7 @@ def _decide(conn: Connection, action: str, sha: str, pack: RulePack | None, by: 
             why: str) -> Review:
     if pack is not None and pack.sha256 != sha:
         raise ReviewRefused(f"--sha {sha[:12]} is not the version in {pack.path} "
-                              f"({pack.sha256[:12]}): give one or make them agree", sha=sha)
+                            f"({pack.sha256[:12]}): give one or make them agree", sha=sha)
     last = _last(conn, sha)
     if last is None:
         raise ReviewRefused(_unknown(conn, sha, pack), sha=sha)
@@ -149,14 +149,14 @@ def _decide(conn: Connection, action: str, sha: str, pack: RulePack | None, by: 
     if last.action != "proposal":
         done = "approved" if last.action == "approval" else "rejected"
         raise ReviewRefused(f"pack {last.ruleset_id} version {sha[:12]} is already {done} "
-                              f"(by {last.actor} on {last.at}); there is nothing to {verb}"
-                              + (" until it is proposed again" if done == "rejected" else ""),
-                              sha=sha)
+                            f"(by {last.actor} on {last.at}); there is nothing to {verb}"
+                            + (" until it is proposed again" if done == "rejected" else ""),
+                            sha=sha)
     if same_person(last.actor, by):
         raise SameReviewer(f"{by.strip()} cannot {verb} pack {last.ruleset_id} version "
-                              f"{sha[:12]}: it was proposed by {last.actor}, and the checker "
-                              "must be a different person", sha=sha, proposer=last.actor,
-                              checker=by.strip())
+                           f"{sha[:12]}: it was proposed by {last.actor}, and the checker "
+                           "must be a different person", sha=sha, proposer=last.actor,
+                           checker=by.strip())
     return _record(conn, last.ruleset_id, last.ruleset_label, sha, action, by, why)
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, select
 from . import audit, schema
 from .errors import InputError, SubmissionRefused
 from .money import dec_str, exact
-from .resultstore import STAGES, StoredResult, latest_for_period, submitted_version, version
+from .resultstore import STAGES, StoredResult, latest_for_period, version
 
 __all__ = ["RestatementRow", "Submitted", "restatement_csv", "restatement_rows",
            "restatements", "submission_entry", "submissions", "submit"]
@@ -57,31 +57,28 @@ def submit(conn: Connection, period: str, *, by: str, reference: str,
     if not by.strip():
         raise InputError("must name a person", field="--by")
     now = dt.datetime.now(dt.timezone.utc)
+    earlier = {(s.institution_id, s.stage, s.result_version): s for s in submissions(conn, period)}
+    latest = [r for stage in stages for r in latest_for_period(conn, period, stage)]
+    if not latest:
+        raise SubmissionRefused(f"no stored {' or '.join(stages)} results for period {period}: "
+                                "nothing to submit", period=period)
     done: list[Submitted] = []
     already: list[Submitted] = []
-    found = False
-    for stage in stages:
-        for r in latest_for_period(conn, period, stage):
-            found = True
-            if submitted_version(conn, r.institution_id, period, stage) == r.result_version:
-                already.extend(s for s in submissions(conn, period) if s.stage == stage
-                               and s.institution_id == r.institution_id
-                               and s.result_version == r.result_version)
-                continue
-            row = {"institution_id": r.institution_id, "maintenance_period": period,
-                   "stage": stage, "result_version": r.result_version,
-                   "submitted_by": by.strip(), "reference": reference.strip(), "submitted_at": now}
-            conn.execute(schema.SUBMISSIONS.insert().values(**row))
-            audit.append(conn, "submission", submission_entry(row))
-            done.append(Submitted(**{**row, "submitted_at": audit.stamp(now)}))
-    if not found:
-        raise SubmissionRefused(f"no stored {' or '.join(stages)} results for period {period}: "
-                              "nothing to submit", period=period)
+    for r in latest:
+        seen = earlier.get((r.institution_id, r.stage, r.result_version))
+        if seen is not None:
+            already.append(seen)
+            continue
+        row = {"institution_id": r.institution_id, "maintenance_period": period,
+               "stage": r.stage, "result_version": r.result_version, "submitted_by": by.strip(),
+               "reference": reference.strip(), "submitted_at": now}
+        conn.execute(schema.SUBMISSIONS.insert().values(**row))
+        audit.append(conn, "submission", submission_entry(row))
+        done.append(Submitted(**{**row, "submitted_at": audit.stamp(now)}))
     if not done:
-        first = already[0]
-        raise SubmissionRefused(f"{' and '.join(stages)} of {period} already submitted: the latest "
-                              f"versions were submitted by {first.submitted_by} on "
-                              f"{first.submitted_at}", period=period)
+        raise SubmissionRefused(f"{' and '.join(stages)} of {period} already submitted: the "
+                                f"latest versions were submitted by {already[0].submitted_by} "
+                                f"on {already[0].submitted_at}", period=period)
     return done, already
 
 

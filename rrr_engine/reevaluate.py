@@ -106,7 +106,7 @@ def _store(conn: Any, engine: Engine, item: Recomputed, stage: str, out: Reevalu
     assert out.as_of is not None
     number = store_evaluated(conn, engine, item.new, stage, as_of=out.as_of, run_id=out.run_id,
                              now=now)
-    if number is None:  # the figures moved back to what the latest version holds
+    if number is None:  # cannot happen (moved from the latest version); counted, not stored
         out.unchanged += 1
         return
     out.written.append((item, number))
