@@ -60,6 +60,13 @@ def test_a_proposal_approved_by_someone_else_is_recorded_and_audited(db_url, pac
     assert f"vn-sbv 2025.10 {sha[:12]}: approved" in out
     assert "proposal   alice: Decision 9999 raises vnd_short to 4%" in out
     assert out.startswith("mode: demo")
+    code, out, _ = review(capsys, "status", db_url, "--format", "json")
+    status = json.loads(out)
+    assert status["production"] is False
+    assert status["versions"] == [{"sha256": sha, "state": "approved",
+                                   "detail": status["versions"][0]["detail"]}]
+    assert [(r["action"], r["by"]) for r in status["reviews"]] == [("proposal", "alice"),
+                                                                   ("approval", "bob")]
 
 
 def test_the_proposer_cannot_approve_their_own_proposal(db_url, pack, capsys):
