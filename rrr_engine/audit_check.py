@@ -57,7 +57,7 @@ class AuditReport:
         seq, digest = self.head
         verdict = "intact" if self.ok else "NOT intact"
         out.append(f"audit log of {self.database}: {self.entries} entries, {verdict}; "
-                   f"head #{seq} {digest or '(empty)'}")
+                   f"head {seq}:{digest or '(empty)'}")
         return "\n".join(out) + "\n"
 
 

@@ -61,7 +61,7 @@ def test_an_intact_log_verifies_and_prints_its_head(stored, capsys):
     code, out, _ = verify(capsys, stored)
     last = gd.raw(stored, "SELECT seq, hash FROM rrr_audit_log ORDER BY seq DESC LIMIT 1")[0]
     assert code == 0
-    assert out.endswith(f"9 entries, intact; head #9 {last[1]}\n")
+    assert out.endswith(f"9 entries, intact; head 9:{last[1]}\n")
     assert verify(capsys, stored, "--head", f"{last[0]}:{last[1]}")[0] == 0
 
 
