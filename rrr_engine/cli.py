@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from . import __version__
 from .errors import RrrError
 
-__all__ = ["COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_OK", "EXIT_SHORTFALL",
-           "main"]
+__all__ = ["COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK",
+           "EXIT_SHORTFALL", "main"]
 
 EXIT_OK = 0
+EXIT_FAILED = 1  # a check that ran and failed: rrr rules check/test, rrr audit verify
 EXIT_BAD_INPUT = 2
 EXIT_SHORTFALL = 3  # rrr nightly: done, and a closed month has a shortfall
 EXIT_INTERNAL = 70
@@ -32,6 +33,9 @@ COMMAND_MODULES = (
     "rrr_engine.cmd_nightly",
     "rrr_engine.cmd_demo",
     "rrr_engine.cmd_report",
+    "rrr_engine.cmd_periods",
+    "rrr_engine.cmd_reevaluate",
+    "rrr_engine.cmd_audit",
 )
 
 

@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 3 done, and a month closed by one of these dates has a shortfall (the
 figures are stored and reported: the exit code is the alert for the scheduler); 2 bad input
-(one line on stderr; dates before the failing one stay stored); 70 internal error.
+(one line on stderr; dates before the failing one stay stored), or, in production mode, a rule
+pack that is not approved (nothing written); 70 internal error.
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--restate", action="store_true",
                    help="replace stored dates whose figures changed at the source")
     p.add_argument("--no-reports", action="store_true", help="store results but write no reports")
+    p.add_argument("--production", action="store_true",
+                   help="refuse a rule pack that is not approved (always so once the database "
+                        "requires approval: rrr rules require-approval)")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when "
                    "stderr is not a terminal")
     p.set_defaults(func=run)
@@ -113,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
     kill = KillSwitch.from_env()
     with Storage.open(args.db or default_url(args.out)) as storage:
         job = NightlyJob(engine, storage, source_options(args), restate=args.restate,
-                         reports_dir=None if args.no_reports else args.out / "reports", kill=kill)
+                         reports_dir=None if args.no_reports else args.out / "reports", kill=kill,
+                         production=args.production)
         progress = Progress(len(dates), enabled=args.progress or sys.stderr.isatty())
         notes: dict[str, None] = {}
 
@@ -130,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
         finally:
             progress.close()
         print(render_summary(summary, storage.url), end="")
+        if summary.approval is not None and not summary.approval.current:
+            notes[f"warning: {summary.approval.detail} (demo mode ran it; production mode "
+                  "refuses it)"] = None
         for line in notes:
             print(f"rrr: {line}", file=sys.stderr)
     return EXIT_SHORTFALL if summary.shortfalls else EXIT_OK
@@ -158,6 +166,10 @@ def render_summary(summary: NightlySummary, db: str) -> str:
                          if Decimal(v) > 0)
         out.append(f"SHORTFALL {r.institution_id} {r.maintenance_period}: {gaps} "
                    f"(close v{r.result_version}, stored by the run of {r.as_of})")
+    for old, new in summary.restated:
+        out.append(f"RESTATEMENT {new.institution_id} {new.maintenance_period} {new.stage}: "
+                   f"v{new.result_version} supersedes submitted v{old.result_version} "
+                   f"(rrr restatements --period {new.maintenance_period})")
     folders = sorted({str(p.parent) for p in summary.reports})
     if folders:
         out.append(f"reports: {', '.join(folders)}")

@@ -1,4 +1,5 @@
-"""``rrr rules``: the rule author's commands: check, test, explain, export, import.
+"""``rrr rules``: the rule author's commands: check, test, explain, export, import; the
+modules in :data:`RULES_COMMAND_MODULES` add diff and the maker-checker commands.
 
 Exit codes: 0 when all is well; 1 when the check finds an error, a scenario fails or an
 import is refused (so CI can gate a rule change); 2 for input that cannot be read at all
@@ -8,18 +9,26 @@ import is refused (so CI can gate a rule change); 2 for input that cannot be rea
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
 
-__all__ = ["register"]
+__all__ = ["RULES_COMMAND_MODULES", "register"]
 
 EXIT_FAILED = 1
 
+# Each has register(cmds) adding its subcommands to the ``rrr rules`` group.
+RULES_COMMAND_MODULES = (
+    "rrr_engine.cmd_rules_diff",
+    "rrr_engine.cmd_rules_review",
+)
+
 
 def register(sub: argparse._SubParsersAction) -> None:
-    rules = sub.add_parser("rules", help="check, test, explain, export and import rule packs",
-                           description="Tools for writing and reviewing rule packs.")
+    rules = sub.add_parser("rules", help="check, test, explain, export, import, diff, propose "
+                           "and approve rule packs",
+                           description="Tools for writing, reviewing and approving rule packs.")
     cmds = rules.add_subparsers(dest="rules_command", required=True,
                                 parser_class=type(rules))
 
@@ -70,6 +79,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--into", required=True, help="rule pack directory")
     p.add_argument("--table", required=True, help="the ratio table id the file holds")
     p.set_defaults(func=run_import)
+
+    for name in RULES_COMMAND_MODULES:
+        importlib.import_module(name).register(cmds)
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -20,6 +20,12 @@ compliance officer can act on. The CLI prints that line and exits 2; anything el
     │   └── SnapshotConflict       a stored business date now reads differently at the source
     ├── ReportError                a report file could not be written
     └── GovernanceError            approval, audit-log or locked-period rules were broken
+        ├── ReviewRefused          a proposal, approval or rejection the maker-checker refuses
+        │   └── SameReviewer       the checker is the proposer (both named)
+        ├── PackNotApproved        production mode: the pack version is not the approved one
+        └── SubmissionRefused      nothing (more) to submit to the central bank for a period
+
+A broken audit chain is not raised: ``rrr audit verify`` returns its findings as data.
 """
 
 from __future__ import annotations
@@ -33,12 +39,16 @@ __all__ = [
     "NoRuleApplies",
     "NoRulesetInForce",
     "PluginError",
+    "PackNotApproved",
     "RatioBelowFloor",
     "ReportError",
+    "ReviewRefused",
     "RrrError",
     "RuleFileError",
+    "SameReviewer",
     "SnapshotConflict",
     "StorageError",
+    "SubmissionRefused",
 ]
 
 
@@ -120,3 +130,19 @@ class ReportError(RrrError):
 
 class GovernanceError(RrrError):
     """Maker-checker, audit-log or locked-period rules were broken."""
+
+
+class ReviewRefused(GovernanceError):
+    """A proposal, approval or rejection refused: unknown, already decided or changed version."""
+
+
+class SameReviewer(ReviewRefused):
+    """The checker is the proposer; ``proposer`` and ``checker`` name them."""
+
+
+class PackNotApproved(GovernanceError):
+    """Production mode refuses a pack version that is not the latest approved one."""
+
+
+class SubmissionRefused(GovernanceError):
+    """A period has no stored results to submit, or its latest versions are submitted."""

@@ -30,9 +30,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     inspect,
     select,
+    text,
 )
 
 from .errors import StorageError
@@ -153,8 +155,77 @@ def _v1_nightly(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v2_governance(conn: Connection) -> None:
+    """Maker-checker reviews, the hash-chained audit log (append-only, guarded by triggers),
+    submitted and restated result versions, institution records, store settings; the run
+    manifest gains the mode and the approval state of the pack that ran."""
+    md = MetaData()
+    sha, month, ident, stamp, name = (String(64), String(40), String(64),
+                                      DateTime(timezone=True), String(128))
+    key = ("institution_id", "maintenance_period", "stage", "result_version")
+
+    def result_key() -> list:
+        return [Column("institution_id", ident, primary_key=True),
+                Column("maintenance_period", month, primary_key=True),
+                Column("stage", String(16), primary_key=True),
+                Column("result_version", Integer, primary_key=True),
+                ForeignKeyConstraint(list(key), [f"rrr_results.{c}" for c in key])]
+
+    Table("rrr_results", md, *[Column(c, Integer if c == "result_version" else String(64),
+                                      primary_key=True) for c in key])  # the FK target only
+    Table("rrr_pack_reviews", md,
+          Column("ruleset_sha256", sha, primary_key=True),
+          Column("review_no", Integer, primary_key=True),
+          Column("action", String(16), nullable=False),
+          Column("ruleset_id", ident, nullable=False),
+          Column("ruleset_label", String(64), nullable=False),
+          Column("actor", name, nullable=False), Column("reason", Text, nullable=False),
+          Column("files_json", Text), Column("at", stamp, nullable=False))
+    Table("rrr_audit_log", md,
+          Column("seq", Integer, primary_key=True, autoincrement=False),
+          Column("kind", String(16), nullable=False),
+          Column("entry_json", Text, nullable=False),
+          Column("prev_hash", sha, nullable=False), Column("hash", sha, nullable=False),
+          UniqueConstraint("prev_hash", name="uq_rrr_audit_log_prev_hash"))
+    Table("rrr_submissions", md, *result_key(),
+          Column("submitted_by", name, nullable=False), Column("reference", Text, nullable=False),
+          Column("submitted_at", stamp, nullable=False))
+    Table("rrr_result_restatements", md, *result_key(),
+          Column("submitted_version", Integer, nullable=False),
+          Column("run_id", String(36), nullable=False), Column("created_at", stamp, nullable=False))
+    Table("rrr_institution_records", md,
+          Column("institution_fingerprint", sha, primary_key=True),
+          Column("institution_id", ident, nullable=False),
+          Column("record_json", Text, nullable=False))
+    Table("rrr_store_settings", md,
+          Column("name", String(64), primary_key=True), Column("value", Text, nullable=False),
+          Column("set_by", name, nullable=False), Column("reason", Text, nullable=False),
+          Column("set_at", stamp, nullable=False))
+    md.create_all(conn, tables=[t for n, t in md.tables.items() if n != "rrr_results"])
+    conn.execute(text("ALTER TABLE rrr_runs ADD COLUMN mode VARCHAR(16)"))
+    conn.execute(text("ALTER TABLE rrr_runs ADD COLUMN ruleset_approval VARCHAR(16)"))
+    # Append-only in the database too: the application never updates or deletes an entry,
+    # so anyone who does must first drop these guards (and `rrr audit verify` still sees it).
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(
+            "CREATE FUNCTION rrr_audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'rrr_audit_log is append-only'; END $$"))
+        conn.execute(text(
+            "CREATE TRIGGER rrr_audit_log_append_only BEFORE UPDATE OR DELETE ON rrr_audit_log "
+            "FOR EACH ROW EXECUTE FUNCTION rrr_audit_log_append_only()"))
+        conn.execute(text(
+            "CREATE TRIGGER rrr_audit_log_no_truncate BEFORE TRUNCATE ON rrr_audit_log "
+            "FOR EACH STATEMENT EXECUTE FUNCTION rrr_audit_log_append_only()"))
+    elif conn.dialect.name == "sqlite":
+        for event in ("UPDATE", "DELETE"):
+            conn.execute(text(
+                f"CREATE TRIGGER rrr_audit_log_no_{event.lower()} BEFORE {event} ON rrr_audit_log "
+                "BEGIN SELECT RAISE(ABORT, 'rrr_audit_log is append-only'); END"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "nightly job: snapshots, versioned results, run manifests", _v1_nightly),
+    Migration(2, "governance: reviews, audit log, submissions, restatements", _v2_governance),
 )
 
 

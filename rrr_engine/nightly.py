@@ -11,6 +11,10 @@ stored only when they differ from the latest version; (4) commits. Only then are
 of the periods whose results D's run stored written (temporary file + rename), and the
 results published.
 
+Before anything is written the pack's approval is checked (:mod:`rrr_engine.governance`): in
+production mode an unapproved pack is refused; otherwise its state goes into the run
+manifest. A result that supersedes a submitted one is a restatement, listed in the summary.
+
 A run killed anywhere loses at most the uncommitted date; re-running redoes it identically,
 because the outcome depends only on the source and the stored state. ``RRR_TEST_KILL_AFTER=n``
 (tests only) ends the process with ``os._exit(137)`` inside a transaction once n rows have
@@ -31,6 +35,8 @@ from .canonical import fingerprint
 from .daysource import fetch_day
 from .engine import Engine
 from .errors import InputError, RrrError, SnapshotConflict, StorageError
+from .governance import Approval, check_run
+from .locked_periods import restatements
 from .resultstore import (StoredResult, institution_fingerprints, latest, results_as_of,
                           stored_keys)
 from .snapshots import DaySnapshot, delete_day, read_day, write_day
@@ -79,6 +85,8 @@ class NightlySummary:
     shortfalls: list[StoredResult] = field(default_factory=list)
     reports: list[Path] = field(default_factory=list)
     rows_written: int = 0
+    approval: Approval | None = None
+    restated: list[tuple[StoredResult, StoredResult]] = field(default_factory=list)
 
     @property
     def input_fingerprint(self) -> str:
@@ -91,6 +99,8 @@ class NightlySummary:
                 "results_written": sum(len(s.written) for d in self.days for s in d.stages),
                 "rows_written": self.rows_written,
                 "shortfalls": [list(r.key) for r in self.shortfalls],
+                "restatements": [[*new.key, old.result_version] for old, new in self.restated],
+                "ruleset_approval": self.approval.state if self.approval else None,
                 "reports": [str(p) for p in self.reports]}
 
 
@@ -100,12 +110,14 @@ class NightlyJob:
     :param sources: plugin options naming the sources (files, a core-banking URL, ...).
     :param restate: replace a stored date whose figures the source now reports differently.
     :param reports_dir: where period reports go (``None``: write no reports).
+    :param production: refuse a pack that is not approved, whatever the store's setting.
     """
 
     def __init__(self, engine: Engine, storage: Storage, sources: Mapping[str, Any], *,
                  restate: bool = False, reports_dir: Path | None = None,
-                 kill: KillSwitch | None = None) -> None:
+                 kill: KillSwitch | None = None, production: bool = False) -> None:
         self.engine, self.storage, self.restate = engine, storage, restate
+        self.production = production
         self.options = engine.source_options(sources)
         self.reports_dir = reports_dir
         self.kill = kill or KillSwitch()
@@ -118,12 +130,16 @@ class NightlyJob:
         """Process ``dates`` in order, each committed on its own; record the run manifest."""
         dates = list(dates)
         pack = self.engine.pack
+        with self.storage.transaction() as conn:  # refused in production: nothing written
+            approval = check_run(conn, pack, production=self.production, command="nightly")
         run_id = self.storage.start_run(
             command=command, engine_version=__version__,
             ruleset={"id": pack.id, "label": pack.header.label, "sha256": pack.sha256},
             sources=_shown(self.options), date_from=min(dates, default=None),
-            date_to=max(dates, default=None))
-        summary = NightlySummary()
+            date_to=max(dates, default=None),
+            mode="production" if approval.production else "demo",
+            ruleset_approval=approval.state)
+        summary = NightlySummary(approval=approval)
         day: dt.date | None = None
         try:
             for day in dates:
@@ -132,6 +148,8 @@ class NightlyJob:
                 summary.reports.extend(self._after_commit(day))
                 on_day(outcome)
             summary.shortfalls = self.shortfalls(dates)
+            with self.storage.transaction() as conn:
+                summary.restated = restatements(conn, as_of=dates)
         except BaseException as exc:
             summary.rows_written = self.kill.count
             done = summary.days[-1].day if summary.days else None

@@ -9,6 +9,8 @@ stored result versions:
 * **Requirement** - every line of P's requirement: base, ratio, amount, rule and citations;
 * **Obligation** - once P is closed, requirement against the held average per reserve
   currency, with excess, shortfall and interest;
+* **Restatements** - when a version submitted to the central bank was superseded, each figure
+  that moved (:mod:`rrr_engine.locked_periods`);
 
 and writes each as CSV, all of them as one formatted XLSX workbook (:mod:`report_xlsx`), and
 a PNG chart per closed institution (:mod:`report_chart`). Stored figures are exact; they are
@@ -19,6 +21,7 @@ and renamed into place, so a reader never sees half a report.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import os
@@ -31,6 +34,7 @@ from typing import Any
 
 from .engine import CARRY_WINDOW_DAYS, Engine
 from .errors import ReportError
+from .locked_periods import RestatementRow, restatement_rows, restatements
 from .money import dec_str
 from .resultstore import StoredResult, latest_for_period, read_averages, read_lines
 from .snapshots import read_holdings
@@ -133,6 +137,8 @@ def build_period_report(storage: Storage, engine: Engine, period: Any) -> Period
         closes = latest_for_period(conn, str(period), "close")
         carry = dt.timedelta(days=CARRY_WINDOW_DAYS)
         holdings = read_holdings(conn, period.first - carry, period.last) if closes else []
+        restated = [row for old, new in restatements(conn, period=str(period))
+                    for row in restatement_rows(old, new)]
     for r in closes:
         x = r.exact
         if r.status == "exempt" or x.get("held") is None:
@@ -150,7 +156,13 @@ def build_period_report(storage: Storage, engine: Engine, period: Any) -> Period
                 series.append(one)
         if series:
             charts[r.institution_id] = series
-    return PeriodReport(period, [t for t in (dtbb, req, obl) if t.rows], charts)
+    rest = ReportTable("Restatements", [
+        Col(f.name, f.name.replace("_", " ").capitalize(),
+            "money" if f.name in ("old", "new", "difference") else
+            "int" if f.name.endswith("_version") and "ruleset" not in f.name else "text",
+            "currency") for f in dataclasses.fields(RestatementRow)],
+        [dataclasses.asdict(r) for r in restated])
+    return PeriodReport(period, [t for t in (dtbb, req, obl, rest) if t.rows], charts)
 
 
 def _series(r: StoredResult, cur: str, period: Any, holdings: list, money: Callable) -> ChartSeries:

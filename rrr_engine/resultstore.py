@@ -6,6 +6,11 @@ holdings, and carries held/excess/shortfall. :func:`put_result` never updates a 
 result whose content equals the latest stored version is not written again (idempotence),
 and any difference becomes the next version. Each version keeps the presented JSON, the
 unrounded figures, every line with its rule and citations, and the DTBB001 averages.
+
+Every version written also gets, in the same transaction, an audit-log entry, the record of
+the institution it was computed from (so the period can be re-evaluated from storage alone),
+and, when an earlier version of the same institution-period-stage was submitted to the
+central bank, a restatement record: a submitted figure is never superseded silently.
 """
 
 from __future__ import annotations
@@ -19,13 +24,16 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from . import schema
+from . import audit, schema
 from .canonical import canonical_json, fingerprint, value_text
+from .models import Institution
 from .money import RoundingPolicy
 from .result import InstitutionResult
 
-__all__ = ["STAGES", "StoredResult", "institution_fingerprints", "latest", "latest_for_period",
-           "put_result", "read_averages", "read_lines", "results_as_of", "stored_keys"]
+__all__ = ["STAGES", "StoredResult", "exact_dict", "institution_fingerprints", "latest",
+           "latest_for_period", "put_result", "read_averages", "read_institution", "read_lines",
+           "restatement_entry", "result_entry", "results_as_of", "stored_keys",
+           "submitted_version", "version"]
 
 STAGES = ("requirement", "close")
 
@@ -53,6 +61,8 @@ class StoredResult:
     content_sha256: str
     presented: dict[str, Any]
     exact: dict[str, Any]
+    ruleset_sha256: str = ""
+    institution_fingerprint: str = ""
 
     @property
     def key(self) -> tuple[str, str, str, int]:
@@ -63,7 +73,8 @@ def _stored(row: Any) -> StoredResult:
     return StoredResult(row.institution_id, row.maintenance_period, row.stage, row.result_version,
                         row.computation_period, row.as_of, row.status, bool(row.has_shortfall),
                         row.ruleset_version, row.input_fingerprint, row.content_sha256,
-                        json.loads(row.result_json), json.loads(row.exact_json))
+                        json.loads(row.result_json), json.loads(row.exact_json),
+                        row.ruleset_sha256, row.institution_fingerprint)
 
 
 def latest(conn: Connection, institution_id: str, month: str, stage: str) -> StoredResult | None:
@@ -72,6 +83,16 @@ def latest(conn: Connection, institution_id: str, month: str, stage: str) -> Sto
     row = conn.execute(select(t).where(
         t.c.institution_id == institution_id, t.c.maintenance_period == month,
         t.c.stage == stage).order_by(t.c.result_version.desc()).limit(1)).first()
+    return None if row is None else _stored(row)
+
+
+def version(conn: Connection, institution_id: str, month: str, stage: str,
+            number: int) -> StoredResult | None:
+    """One stored version, or None."""
+    t = schema.RESULTS
+    row = conn.execute(select(t).where(
+        t.c.institution_id == institution_id, t.c.maintenance_period == month,
+        t.c.stage == stage, t.c.result_version == number)).first()
     return None if row is None else _stored(row)
 
 
@@ -128,7 +149,7 @@ def put_result(conn: Connection, result: InstitutionResult, *, stage: str,
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
     presented = result.to_dict(rounding)
-    exact = result.to_dict(_Unrounded())
+    exact = exact_dict(result)
     avg_rows = sorted((cat, ccy, amount) for (cat, ccy), amount in averages.items())
     content = fingerprint({"exact": exact,
                            "averages": [(c, ccy, value_text(a)) for c, ccy, a in avg_rows]})
@@ -139,14 +160,15 @@ def put_result(conn: Connection, result: InstitutionResult, *, stage: str,
     version = 1 if previous is None else previous.result_version + 1
     key = {"institution_id": inst, "maintenance_period": month, "stage": stage,
            "result_version": version}
-    conn.execute(schema.RESULTS.insert().values(
+    row = dict(
         **key, computation_period=str(result.computation_period), as_of=as_of,
         status=result.status, has_shortfall=result.has_shortfall,
         ruleset_id=result.ruleset["id"], ruleset_version=result.ruleset["version"],
         ruleset_sha256=result.ruleset["sha256"], input_fingerprint=input_fingerprint,
         institution_fingerprint=institution_fingerprint,
         content_sha256=content, result_json=canonical_json(presented),
-        exact_json=canonical_json(exact), run_id=run_id, created_at=now))
+        exact_json=canonical_json(exact), run_id=run_id, created_at=now)
+    conn.execute(schema.RESULTS.insert().values(**row))
     tick(1)
     if result.lines:
         conn.execute(schema.RESULT_LINES.insert(), [
@@ -162,7 +184,57 @@ def put_result(conn: Connection, result: InstitutionResult, *, stage: str,
             {**key, "category": cat, "currency": ccy, "average_balance": amount}
             for cat, ccy, amount in avg_rows])
         tick(len(avg_rows))
+    _keep_institution(conn, result.institution, institution_fingerprint)
+    audit.append(conn, "result", result_entry(row))
+    submitted = submitted_version(conn, inst, month, stage)
+    if submitted is not None:
+        restated = {**key, "submitted_version": submitted, "run_id": run_id, "created_at": now}
+        conn.execute(schema.RESULT_RESTATEMENTS.insert().values(**restated))
+        audit.append(conn, "restatement", restatement_entry(restated))
     return version
+
+
+def exact_dict(result: InstitutionResult) -> dict[str, Any]:
+    """The contract's JSON object with every amount exact, as stored in ``exact_json``."""
+    return result.to_dict(_Unrounded())
+
+
+def result_entry(row: Any) -> dict[str, Any]:
+    """The audit entry's data for a stored result version (re-derived by ``audit verify``)."""
+    m = row if isinstance(row, dict) else row._mapping
+    return {**{c: m[c] for c in schema.RESULT_KEY},
+            **{c: m[c] for c in ("ruleset_id", "ruleset_version", "ruleset_sha256",
+                                 "content_sha256", "input_fingerprint", "institution_fingerprint")},
+            "as_of": m["as_of"].isoformat()}
+
+
+def restatement_entry(row: Any) -> dict[str, Any]:
+    m = row if isinstance(row, dict) else row._mapping
+    return {**{c: m[c] for c in schema.RESULT_KEY}, "submitted_version": m["submitted_version"]}
+
+
+def submitted_version(conn: Connection, institution_id: str, month: str,
+                      stage: str) -> int | None:
+    """The latest version of an institution-period-stage reported to the central bank."""
+    t = schema.SUBMISSIONS
+    return conn.execute(select(func.max(t.c.result_version)).where(
+        t.c.institution_id == institution_id, t.c.maintenance_period == month,
+        t.c.stage == stage)).scalar()
+
+
+def _keep_institution(conn: Connection, inst: Institution, fp: str) -> None:
+    t = schema.INSTITUTION_RECORDS
+    if conn.execute(select(t.c.institution_id).where(t.c.institution_fingerprint == fp)).first():
+        return
+    conn.execute(t.insert().values(institution_fingerprint=fp, institution_id=inst.id,
+                                   record_json=canonical_json(inst)))
+
+
+def read_institution(conn: Connection, fp: str) -> Institution | None:
+    """The institution record a result was computed from, by its fingerprint."""
+    t = schema.INSTITUTION_RECORDS
+    text = conn.execute(select(t.c.record_json).where(t.c.institution_fingerprint == fp)).scalar()
+    return None if text is None else Institution.model_validate(json.loads(text))
 
 
 def _child_rows(conn: Connection, table: Any, stored: StoredResult, order: Any) -> list[Any]:

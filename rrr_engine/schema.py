@@ -8,8 +8,11 @@ sequences: a PostgreSQL sequence advances even in a rolled-back transaction, and
 depend on how often a run was killed would break the byte-identical rerun guarantee.
 
 Results are immutable and versioned: a new evaluation of a period either matches the latest
-version (nothing is written) or becomes version n+1. Issue 4's maker-checker audit log and
-locked periods attach to ``(institution_id, maintenance_period, stage, result_version)``.
+version (nothing is written) or becomes version n+1. Governance (migration step 2) attaches to
+them: the maker-checker reviews of pack versions, the hash-chained audit log (one entry per
+review, result version, submission and restatement), submitted result versions, and result
+versions that restate a submitted one, all keyed by
+``(institution_id, maintenance_period, stage, result_version)`` or a pack's sha256.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -37,17 +41,23 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from .money import dec_str
 
 __all__ = [
+    "AUDIT_LOG",
     "DAILY_HOLDINGS",
     "DAILY_TOTALS",
     "FX_RATES",
+    "INSTITUTION_RECORDS",
     "METADATA",
+    "PACK_REVIEWS",
     "RESTATEMENTS",
     "RESULTS",
     "RESULT_AVERAGES",
     "RESULT_KEY",
     "RESULT_LINES",
+    "RESULT_RESTATEMENTS",
     "RUNS",
     "SNAPSHOT_DAYS",
+    "STORE_SETTINGS",
+    "SUBMISSIONS",
     "ExactDecimal",
 ]
 
@@ -106,6 +116,8 @@ RUNS = Table(
     Column("date_to", Date),
     Column("input_fingerprint", _SHA),
     Column("summary_json", Text),
+    Column("mode", String(16)),  # production | demo (NULL: before migration step 2)
+    Column("ruleset_approval", String(16)),  # approved, superseded, proposed, ... (governance)
 )
 
 SNAPSHOT_DAYS = Table(
@@ -212,4 +224,70 @@ RESULT_AVERAGES = Table(
     Column("currency", String(3), primary_key=True),
     Column("average_balance", ExactDecimal, nullable=False),
     ForeignKeyConstraint(list(RESULT_KEY), [f"rrr_results.{c}" for c in RESULT_KEY]),
+)
+
+
+# ---- governance (migration step 2) ---------------------------------------------------------
+
+_NAME = String(128)
+
+# Maker-checker: every proposal, approval and rejection of a pack version (its sha256).
+PACK_REVIEWS = Table(
+    "rrr_pack_reviews", METADATA,
+    Column("ruleset_sha256", _SHA, primary_key=True),
+    Column("review_no", Integer, primary_key=True),  # 1, 2, ... per pack version
+    Column("action", String(16), nullable=False),  # proposal | approval | rejection
+    Column("ruleset_id", _ID, nullable=False),
+    Column("ruleset_label", String(64), nullable=False),
+    Column("actor", _NAME, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("files_json", Text),  # a proposal's rule files -> sha256, to name what changed
+    Column("at", _STAMP, nullable=False),
+)
+
+# Append-only and hash-chained: hash = sha256(entry_json + prev_hash); seq 1, 2, 3, ...
+AUDIT_LOG = Table(
+    "rrr_audit_log", METADATA,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("entry_json", Text, nullable=False),
+    Column("prev_hash", _SHA, nullable=False),
+    Column("hash", _SHA, nullable=False),
+    UniqueConstraint("prev_hash", name="uq_rrr_audit_log_prev_hash"),  # no fork in the chain
+)
+
+# A result version reported to the central bank: never superseded without a restatement.
+SUBMISSIONS = Table(
+    "rrr_submissions", METADATA, *_child_key(),
+    Column("submitted_by", _NAME, nullable=False),
+    Column("reference", Text, nullable=False),
+    Column("submitted_at", _STAMP, nullable=False),
+    ForeignKeyConstraint(list(RESULT_KEY), [f"rrr_results.{c}" for c in RESULT_KEY]),
+)
+
+# A result version that supersedes a submitted one (the key is the new version).
+RESULT_RESTATEMENTS = Table(
+    "rrr_result_restatements", METADATA, *_child_key(),
+    Column("submitted_version", Integer, nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("created_at", _STAMP, nullable=False),
+    ForeignKeyConstraint(list(RESULT_KEY), [f"rrr_results.{c}" for c in RESULT_KEY]),
+)
+
+# The institution record a result was computed from, so stored periods can be re-evaluated.
+INSTITUTION_RECORDS = Table(
+    "rrr_institution_records", METADATA,
+    Column("institution_fingerprint", _SHA, primary_key=True),
+    Column("institution_id", _ID, nullable=False),
+    Column("record_json", Text, nullable=False),
+)
+
+# Settings of the store itself, e.g. approval_required (production mode).
+STORE_SETTINGS = Table(
+    "rrr_store_settings", METADATA,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("set_by", _NAME, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("set_at", _STAMP, nullable=False),
 )

@@ -31,7 +31,8 @@ from .result import InstitutionResult
 from .resultstore import put_result
 from .snapshots import processed_days, read_balances, read_fx_rates, read_holdings
 
-__all__ = ["StageOutcome", "StageWindow", "dtbb001_averages", "evaluate_stage", "window"]
+__all__ = ["Evaluated", "StageOutcome", "StageWindow", "compute_stage", "dtbb001_averages",
+           "evaluate_stage", "store_evaluated", "window"]
 
 Span = tuple[dt.date, dt.date]
 
@@ -99,42 +100,81 @@ def dtbb001_averages(engine: Engine, result: InstitutionResult,
     return dict(avg.averages)
 
 
-def evaluate_stage(conn: Connection, engine: Engine, institutions: Sequence[Institution],
-                   period: Any, stage: str, *, as_of: dt.date, run_id: str, now: dt.datetime,
-                   tick: Callable[[int], None] = lambda n: None) -> StageOutcome:
-    """Evaluate one stage of ``period`` from storage and store what changed."""
+@dataclass(frozen=True)
+class Evaluated:
+    """One institution's result for a stage, with what storing it needs."""
+
+    result: InstitutionResult
+    averages: dict[tuple[str, str], Decimal]
+    input_fingerprint: str
+    institution_fingerprint: str
+
+
+def compute_stage(conn: Connection, engine: Engine, institutions: Sequence[Institution],
+                  period: Any, stage: str, *,
+                  subset: bool = False) -> tuple[StageWindow, list[Evaluated] | str]:
+    """Evaluate one stage of ``period`` from storage, writing nothing: the results, or why
+    the stage cannot be evaluated yet.
+
+    :param subset: ``institutions`` are some of those stored (re-evaluating stored results):
+        leave out the others' rows instead of refusing them as unknown.
+    """
     win = window(engine, period, stage)
-    outcome = StageOutcome(win.period, stage)
     needed = [d for start, end in win.complete for d in days_between(start, end)]
     seen = processed_days(conn, min(needed), max(needed))
     missing = [d for d in needed if d not in seen]
     if missing:
-        outcome.skipped = (f"{stage} of {win.period} not evaluated yet: {len(missing)} day(s) "
-                           f"from {missing[0]} to {missing[-1]} are not snapshotted")
-        return outcome
+        return win, (f"{stage} of {win.period} not evaluated yet: {len(missing)} day(s) "
+                     f"from {missing[0]} to {missing[-1]} are not snapshotted")
     if stage == "close" and not all(seen[d] for d in win.period.dates()):
-        outcome.skipped = (f"close of {win.period} not evaluated: the source gave no "
-                           "central-bank holdings for some of its days")
-        return outcome
-    balances = read_balances(conn, *win.balances)
+        return win, (f"close of {win.period} not evaluated: the source gave no "
+                     "central-bank holdings for some of its days")
+    ids = {i.id for i in institutions}
+    balances = [r for r in read_balances(conn, *win.balances)
+                if not subset or r.institution_id in ids]
     rates = read_fx_rates(conn, win.computation.first, win.computation.last)
-    holdings = read_holdings(conn, *win.holdings) if win.holdings else None
+    holdings = None if not win.holdings else [
+        h for h in read_holdings(conn, *win.holdings) if not subset or h.institution_id in ids]
     results = engine.evaluate(win.period, institutions=institutions, balances=balances,
                               fx_rates=rates, holdings=holdings)
+    out = []
     for result in results:
         inst = result.institution.id
         mine = [r for r in balances if r.institution_id == inst]
         held = None if holdings is None else [h for h in holdings if h.institution_id == inst]
-        inputs = fingerprint(_inputs(win.period, stage, result.institution, mine, rates, held))
-        version = put_result(conn, result, stage=stage, rounding=engine.pack.header.rounding,
-                             averages=dtbb001_averages(engine, result, mine),
-                             input_fingerprint=inputs,
-                             institution_fingerprint=fingerprint(result.institution),
-                             as_of=as_of, run_id=run_id, now=now, tick=tick)
+        out.append(Evaluated(
+            result, dtbb001_averages(engine, result, mine),
+            fingerprint(_inputs(win.period, stage, result.institution, mine, rates, held)),
+            fingerprint(result.institution)))
+    return win, out
+
+
+def store_evaluated(conn: Connection, engine: Engine, item: Evaluated, stage: str, *,
+                    as_of: dt.date, run_id: str, now: dt.datetime,
+                    tick: Callable[[int], None] = lambda n: None) -> int | None:
+    """Store one evaluated result unless it equals the latest version; the version written."""
+    return put_result(conn, item.result, stage=stage, rounding=engine.pack.header.rounding,
+                      averages=item.averages, input_fingerprint=item.input_fingerprint,
+                      institution_fingerprint=item.institution_fingerprint,
+                      as_of=as_of, run_id=run_id, now=now, tick=tick)
+
+
+def evaluate_stage(conn: Connection, engine: Engine, institutions: Sequence[Institution],
+                   period: Any, stage: str, *, as_of: dt.date, run_id: str, now: dt.datetime,
+                   tick: Callable[[int], None] = lambda n: None) -> StageOutcome:
+    """Evaluate one stage of ``period`` from storage and store what changed."""
+    win, evaluated = compute_stage(conn, engine, institutions, period, stage)
+    outcome = StageOutcome(win.period, stage)
+    if isinstance(evaluated, str):
+        outcome.skipped = evaluated
+        return outcome
+    for item in evaluated:
+        version = store_evaluated(conn, engine, item, stage, as_of=as_of, run_id=run_id,
+                                  now=now, tick=tick)
         if version is None:
-            outcome.unchanged.append(inst)
+            outcome.unchanged.append(item.result.institution.id)
         else:
-            outcome.written.append((inst, version))
+            outcome.written.append((item.result.institution.id, version))
     return outcome
 
 

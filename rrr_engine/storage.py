@@ -122,8 +122,13 @@ class Storage:
 
     def start_run(self, *, command: str, engine_version: str, ruleset: Mapping[str, str],
                   sources: Mapping[str, Any], date_from: dt.date | None,
-                  date_to: dt.date | None) -> str:
-        """Record that a run started (its own transaction); return the new run id."""
+                  date_to: dt.date | None, mode: str | None = None,
+                  ruleset_approval: str | None = None) -> str:
+        """Record that a run started (its own transaction); return the new run id.
+
+        :param mode: ``production`` or ``demo`` (:mod:`rrr_engine.governance`).
+        :param ruleset_approval: the pack version's state: approved, superseded, proposed, ...
+        """
         run_id = str(uuid.uuid4())
         with self.transaction() as conn:
             conn.execute(schema.RUNS.insert().values(
@@ -131,7 +136,7 @@ class Storage:
                 engine_version=engine_version, ruleset_id=ruleset["id"],
                 ruleset_label=ruleset["label"], ruleset_sha256=ruleset["sha256"],
                 sources_json=canonical_json(dict(sources)), date_from=date_from,
-                date_to=date_to))
+                date_to=date_to, mode=mode, ruleset_approval=ruleset_approval))
         return run_id
 
     def finish_run(self, run_id: str, *, outcome: str, exit_code: int,

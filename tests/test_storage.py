@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, inspect, select, text
+from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect, select, text
 
 from rrr_engine import schema
 from rrr_engine.engine import Engine
@@ -70,6 +70,23 @@ def test_a_failing_migration_leaves_the_previous_version_intact(db_url):
         with s.transaction() as conn:
             assert current_version(conn) == len(MIGRATIONS)
             assert not inspect(conn).has_table("rrr_half")
+
+
+def test_a_version_1_database_is_upgraded_in_place(db_url):
+    engine = create_engine(db_url)
+    with engine.begin() as conn:  # a store as the nightly job left it before governance
+        migrate(conn, MIGRATIONS[:1])
+        conn.execute(text(
+            "INSERT INTO rrr_runs (run_id, command, started_at, engine_version, ruleset_id, "
+            "ruleset_label, ruleset_sha256, sources_json) VALUES ('r1', 'rrr nightly', "
+            "CURRENT_TIMESTAMP, '0.1.0', 'vn-sbv', '2025.10', :sha, '{}')"), {"sha": "a" * 64})
+    engine.dispose()
+    with Storage.open(db_url) as s:
+        with s.transaction() as conn:
+            assert current_version(conn) == len(MIGRATIONS) == 2
+            assert inspect(conn).has_table("rrr_audit_log")
+        (run,) = s.runs()
+    assert run["run_id"] == "r1" and (run["mode"], run["ruleset_approval"]) == (None, None)
 
 
 def test_snapshot_amounts_round_trip_exactly(store):

@@ -1,0 +1,54 @@
+"""``rrr rules diff OLD NEW [--db URL]``: what changed between two pack versions, rule by
+rule, and with ``--db`` which stored institution-periods the new version would move, and by
+how much. Nothing is written. Exit 0 (a difference is not a failure); 2 for a pack that does
+not load or a database that cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+__all__ = ["register", "run_diff"]
+
+
+def register(cmds: argparse._SubParsersAction) -> None:
+    p = cmds.add_parser("diff", help="what changed between two pack versions, and what moves",
+                        description="Compare two versions of a pack rule by rule (ratio cells, "
+                        "settings, statuses, citations, dates). With --db, re-evaluate every "
+                        "stored institution-period with NEW from the stored snapshots and list "
+                        "the figures that move, in total and by category and currency.")
+    p.add_argument("old", help="the pack directory as it is (e.g. what produced the results)")
+    p.add_argument("new", help="the amended pack directory")
+    p.add_argument("--db", help="results database whose stored results to re-evaluate")
+    p.add_argument("--institutions", help="institutions file, only for results stored before "
+                   "their institution records were (schema version 1)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=run_diff)
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from .engine import Engine
+    from .rules_diff import diff_packs
+    from .rulesets import load_pack
+
+    old, new = load_pack(args.old), Engine(args.new)
+    changes = diff_packs(old, new.pack)
+    effect = None
+    if args.db:
+        from .diff_impact import impact
+        from .restored import read_known
+        from .storage import Storage
+        with Storage.open(args.db) as store:
+            effect = impact(store, old, new, known=read_known(args.institutions, new))
+    if args.format == "json":
+        out = changes.to_dict()
+        out["impact"] = None if effect is None else effect.to_dict()
+        json.dump(out, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(changes.to_text())
+        if effect is not None:
+            sys.stdout.write(effect.to_text())
+    return 0
