@@ -1,6 +1,6 @@
 """The :class:`Engine` a Python host embeds: one pack, one kernel, one plugin manager.
 
-An engine owns all of its state (its durable_rules host inside the kernel, its plugin
+An engine owns all of its state (its durable_rules rulesets inside the kernel, its plugin
 manager), so two engines with different packs in one process never see each other's rules.
 ``evaluate`` takes records directly; ``evaluate_sources`` asks the plugins for them.
 """

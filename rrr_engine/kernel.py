@@ -1,14 +1,22 @@
 """The matching kernel: a pack version compiled to a durable_rules ruleset, and decisions.
 
-Each :class:`Kernel` owns one ``durable.engine.Host`` (never the process-global host of
-``durable.lang``), so two engines with different packs live side by side in one process. A
-version's rules become one ruleset given as JSON data; every rule's action is resolved by name
-and only records that the rule fired. A decision fact is asserted (not posted: a posted event
-is consumed by the first rule that matches, hiding a second match) and its state deleted at
-once, since a ruleset holds at most 1,024 live contexts. Every ruleset also has a catch-all
+Each :class:`Kernel` owns its rulesets in durable_rules' C core (``durable_rules_engine``) and
+drives them itself, in the calling thread, with the calls ``durable.engine.Host`` makes. It
+does not use ``Host``: every ``Host`` starts two self-rescheduling dispatcher timers in its
+constructor, and a dispatcher that runs between a fact's assertion and the caller's own action
+call takes the pending action, so the caller sees no rule fire, a wrong set, or error 307
+(measured, 2.0.28). The kernel needs neither timers nor queued actions: the rules that fire for
+a fact are read from the C core's answers for that fact's own state (``start_action_for_state``,
+then ``complete_and_start_action`` until none is left), into a list local to the call. Two
+kernels with different packs live side by side in one process.
+
+A version's rules become one ruleset given as JSON data, one rule per ratio cell, exemption,
+reduction and allowance, named after it. A decision fact is asserted (not posted: a posted
+event is consumed by the first rule that matches, hiding a second match) and its state deleted
+at once, since a ruleset holds at most 1,024 live contexts. Every ruleset also has a catch-all
 rule, so every fact is handled: ``delete_state`` on a context whose only fact matched nothing
-crashes the durable_rules C core with a segmentation fault (measured, 2.0.28), and "no ratio
-rule applies" is decided from the rules that fired instead.
+crashes the C core with a segmentation fault (measured, 2.0.28), and "no ratio rule applies" is
+decided from the rules that fired instead.
 
 Facts carry no money: only the class, the category, status flags and attributes scaled to
 integers, because durable_rules speaks JSON and compares floats inexactly. Decisions depend on
@@ -18,14 +26,15 @@ month (monthly packs) or a day (calendar packs); the kernel only uses it as a ke
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import itertools
+import json
+import weakref
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import durable.engine as durable
+import durable_rules_engine as core
 
 from .errors import EvaluationError
 from .rules_model import When
@@ -93,8 +102,7 @@ def compile_version(pack: RulePack, version: Version) -> dict[str, Any]:
     def add(name: str, terms: list[dict[str, Any]]) -> None:
         # durable_rules needs at least one term; "cat exists" is true of every fact we assert
         terms = terms or [_EVERY_FACT]
-        rules[name] = {"all": [{"m": terms[0] if len(terms) == 1 else {"$and": terms}}],
-                       "run": name}
+        rules[name] = {"all": [{"m": terms[0] if len(terms) == 1 else {"$and": terms}}]}
 
     add(_SEEN, [])
     for table in in_force["ratios"]:
@@ -112,16 +120,33 @@ def compile_version(pack: RulePack, version: Version) -> dict[str, Any]:
     return rules
 
 
-class _Host(durable.Host):
-    """A private durable_rules host whose actions are looked up by rule name."""
+def _fired_rules(handle: int, fact: dict[str, Any]) -> list[str]:
+    """Names of the rules that fire for ``fact`` (a fresh context), its context then deleted.
 
-    def __init__(self, fired: list[str]) -> None:
-        self._fired = fired
-        super().__init__()
+    Only this fact's own state is asked for actions, into a list that is this call's own, so
+    no other thread or call can take a rule or add one. A fact the C core did not handle
+    (answer 1; 2 "already observed" and 3 "deferred to a store" cannot happen to a fresh
+    context without store callbacks) fired nothing, and its context is left alone:
+    ``delete_state`` on it crashes the C core.
+    """
+    code, state = core.assert_fact(handle, json.dumps(fact, ensure_ascii=False))
+    if code != 0:
+        return []
+    fired: list[str] = []
+    try:
+        started = core.start_action_for_state(handle, state)
+        action = started[1] if started else None
+        while action:
+            fired.extend(json.loads(action))  # {rule name: the facts it matched}
+            action = core.complete_and_start_action(handle, state)
+    finally:
+        core.delete_state(handle, fact["sid"])
+    return fired
 
-    def get_action(self, action_name: str):  # noqa: ANN201 - durable's callback protocol
-        fired = self._fired
-        return lambda c: fired.append(action_name)
+
+def _free(handles: dict[Version, tuple[str, int]]) -> None:
+    for _, handle in handles.values():
+        core.delete_ruleset(handle)
 
 
 class Kernel:
@@ -130,20 +155,21 @@ class Kernel:
     def __init__(self, pack: RulePack, *, reuse_decisions: bool = True) -> None:
         self.pack = pack
         self.reuse_decisions = reuse_decisions
-        self._fired: list[str] = []
-        self._host = _Host(self._fired)
-        self._names: dict[Version, str] = {}
+        self._handles: dict[Version, tuple[str, int]] = {}
         self._cache: dict[tuple[Any, ...], Decision] = {}
         self._sids = itertools.count()
         self.facts_asserted = 0
+        # the C core keeps a ruleset until told (about 0.3 MB each, at most 131,071 in a
+        # process): free them with the kernel; at exit the process goes anyway
+        weakref.finalize(self, _free, self._handles).atexit = False
 
-    def _ruleset(self, version: Version) -> str:
-        if version not in self._names:
+    def _ruleset(self, version: Version) -> tuple[str, int]:
+        """The name and C-core handle of ``version``'s ruleset, compiled on first use."""
+        if version not in self._handles:
             name = f"{self.pack.id}@{version}#{self.pack.sha256[:12]}"
-            # durable mutates what it is given: hand it a copy (measured, see notes)
-            self._host.set_rulesets(copy.deepcopy({name: compile_version(self.pack, version)}))
-            self._names[version] = name
-        return self._names[version]
+            rules = json.dumps(compile_version(self.pack, version), ensure_ascii=False)
+            self._handles[version] = (name, core.create_ruleset(name, rules))
+        return self._handles[version]
 
     def decide(self, version: Version, cls: str, category: str, statuses: frozenset[str],
                attributes: dict[str, Decimal]) -> Decision:
@@ -158,18 +184,15 @@ class Kernel:
 
     def _evaluate(self, version: Version, cls: str, category: str, statuses: frozenset[str],
                   attributes: dict[str, Decimal]) -> Decision:
-        name = self._ruleset(version)
-        self._fired.clear()
-        sid = str(next(self._sids))
-        fact: dict[str, Any] = {"sid": sid, "cls": cls, "cat": category}
+        name, handle = self._ruleset(version)
+        fact: dict[str, Any] = {"sid": str(next(self._sids)), "cls": cls, "cat": category}
         fact.update({f"st_{s}": s in statuses for s in self.pack.statuses})
         fact.update({f"a_{k}": _scaled(v, k) for k, v in attributes.items()})
-        self._host.assert_fact(name, fact)
-        self._host.delete_state(name, sid)
+        fired = _fired_rules(handle, fact)
         self.facts_asserted += 1
-        if _SEEN not in self._fired:
+        if _SEEN not in fired:
             raise EvaluationError(f"rule kernel did not handle the fact for {cls}/{category} "
                                   f"in {name}")
-        fired = sorted(self._fired)
+        fired.sort()
         pick = lambda kind: tuple(f.split("|", 1)[1] for f in fired if f.startswith(kind + "|"))  # noqa: E731
         return Decision(pick("ratio"), pick("exemption"), pick("reduction"), pick("allowance"))
