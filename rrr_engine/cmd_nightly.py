@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from .bundled import bundled_pack
 from .cli import EXIT_OK, EXIT_SHORTFALL
 from .errors import InputError
 from .nightly import DayOutcome, KillSwitch, NightlyJob, NightlySummary
@@ -26,8 +27,8 @@ __all__ = ["default_rules", "logged_command", "register", "run", "source_options
 
 
 def default_rules() -> Path:
-    """The Vietnam pack shipped beside the package (a source checkout or editable install)."""
-    return Path(__file__).resolve().parent.parent / "rulesets" / "vn-sbv"
+    """The bundled Vietnam pack (installed with the package, or the checkout's rulesets/)."""
+    return bundled_pack()
 
 
 def _date(text: str) -> dt.date:

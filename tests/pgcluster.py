@@ -11,7 +11,7 @@ This module owns everything about the PostgreSQL server the tests run against:
   temporary directory and durability switched off for speed (fsync, full_page_writes,
   synchronous_commit), and waiting until it accepts connections;
 * creating databases in it and handing out SQLAlchemy URLs
-  (``postgresql+psycopg2://postgres@127.0.0.1:PORT/DBNAME``, trust authentication);
+  (``postgresql://postgres@127.0.0.1:PORT/DBNAME``, psycopg 3, trust authentication);
 * stopping it (immediate shutdown) and deleting the directory - on :meth:`Cluster.stop`, at
   interpreter exit (``atexit``), and, if this process is killed outright, through the kernel
   (the server gets SIGQUIT when we die) plus a sweep of such leftovers by the next session.
@@ -43,7 +43,7 @@ import time
 import uuid
 from pathlib import Path
 
-import psycopg2
+import psycopg
 from sqlalchemy.engine import make_url
 
 __all__ = [
@@ -258,7 +258,7 @@ class Cluster:
 
     def database_url(self, name: str) -> str:
         """SQLAlchemy URL of database ``name`` on this server (it need not exist yet)."""
-        return f"postgresql+psycopg2://{DB_SUPERUSER}@127.0.0.1:{self.port}/{name}"
+        return f"postgresql://{DB_SUPERUSER}@127.0.0.1:{self.port}/{name}"
 
     def create_database(self, name: str | None = None) -> str:
         """Create an empty database (a unique name if none is given); return its URL."""
@@ -369,12 +369,12 @@ class Cluster:
             if self.proc.poll() is not None:
                 return False
             try:
-                psycopg2.connect(
+                psycopg.connect(
                     host="127.0.0.1", port=self.port, user=DB_SUPERUSER,
                     dbname="postgres", connect_timeout=2,
                 ).close()
                 return True
-            except psycopg2.OperationalError:
+            except psycopg.OperationalError:
                 time.sleep(0.05)  # not listening yet, or "the database system is starting up"
         raise RuntimeError(
             f"postgres not ready after {self.startup_timeout:.0f} s:\n"
@@ -408,15 +408,9 @@ def _run_admin(server_url: str, sql: str) -> None:
     ``server_url`` (any database on it) points at, in autocommit mode: CREATE/DROP DATABASE
     refuse to run inside a transaction."""
     u = make_url(server_url)
-    conn = psycopg2.connect(
-        host=u.host, port=u.port, user=u.username, password=u.password, dbname="postgres"
-    )
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        conn.close()
+    with psycopg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
+                         dbname="postgres", autocommit=True) as conn:
+        conn.execute(sql)
 
 
 def _quote_ident(name: str) -> str:

@@ -21,7 +21,7 @@ import pgcluster
 
 def test_server_answers_select_version(postgres_url):
     u = make_url(postgres_url)
-    assert u.drivername == "postgresql+psycopg2"
+    assert u.drivername == "postgresql"
     assert u.host == "127.0.0.1"
     engine = create_engine(postgres_url)
     try:

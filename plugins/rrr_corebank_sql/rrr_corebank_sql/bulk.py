@@ -44,13 +44,16 @@ def _copy(connection: sa.Connection, table: sa.Table, names: list[str],
     buf.seek(0)
     prep = connection.dialect.identifier_preparer
     cols = ", ".join(prep.quote(n) for n in names)
-    # The raw psycopg2 cursor: COPY is not part of the DB-API SQLAlchemy speaks.
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.copy_expert(f"COPY {prep.format_table(table)} ({cols}) FROM STDIN WITH (FORMAT csv)",
-                           buf)
-    finally:
-        cursor.close()
+    sql = f"COPY {prep.format_table(table)} ({cols}) FROM STDIN WITH (FORMAT csv)"
+    # The raw driver cursor: COPY is not part of the DB-API SQLAlchemy speaks, and psycopg 3
+    # (plain postgresql:// URLs) and psycopg2 (postgresql+psycopg2://) spell it differently.
+    raw = connection.connection.dbapi_connection
+    with raw.cursor() as cursor:  # type: ignore[union-attr]
+        if connection.dialect.driver == "psycopg2":
+            cursor.copy_expert(sql, buf)
+        else:
+            with cursor.copy(sql) as copy:
+                copy.write(buf.getvalue())
 
 
 def _csv(value: Any) -> Any:
