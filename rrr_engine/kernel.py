@@ -34,7 +34,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import durable_rules_engine as core
+try:
+    import durable_rules_engine as core
+except ImportError as exc:  # only a durable-rules build that predates the fix below
+    if "PyEval_CallObject" not in str(exc):
+        raise
+    from importlib.metadata import version
+
+    raise ImportError(
+        "durable-rules was compiled without a fix Python 3.13 needs (its C extension calls "
+        "PyEval_CallObject, which 3.13 removed); rebuild it with: CPPFLAGS=-DPyEval_CallObject="
+        "PyObject_CallObject pip install --force-reinstall --no-cache-dir --no-deps "
+        f"durable-rules=={version('durable-rules')}") from exc
 
 from .errors import EvaluationError
 from .rules_model import When
