@@ -17,7 +17,7 @@ import pytest
 from clirun import VN_PACK
 
 from rrr_engine.engine import Engine
-from rrr_engine.kernel import Kernel
+from rrr_engine.kernel import Decision, Kernel
 from rrr_engine.models import BalanceRow, Institution
 from rrr_engine.periods import Month
 from rrr_engine.rulesets import load_pack
@@ -33,11 +33,21 @@ RUNS = 3
 
 
 def distinct_facts(pack):
-    """Facts that differ in every field a rule reads; the share makes each one distinct, so no
-    decision is reused and every call goes through durable_rules."""
-    combos = itertools.product(MONTHS, pack.header.classes, pack.header.categories, STATUS_SETS)
-    return [(month, cls, cat, statuses, {"agri_lending_share": Decimal(n) / 1000})
+    """Facts that differ in every field a rule reads. The agricultural-lending share makes
+    each one distinct, so no decision is reused and every call goes through durable_rules:
+    n * 389 mod 1000 thousandths are distinct for n < 1000 (389 is prime to 1000) and spread
+    over 0..0.999, across both reduction bands (0.40 and 0.70)."""
+    combos = list(itertools.product(MONTHS, pack.header.classes, pack.header.categories,
+                                    STATUS_SETS))
+    assert len(combos) < 1000
+    return [(month, cls, cat, statuses, {"agri_lending_share": Decimal(n * 389 % 1000) / 1000})
             for n, (month, cls, cat, statuses) in enumerate(combos)]
+
+
+def agri_reductions(share):
+    """reductions.yaml: c14-agri-70 from a 70% share, c14-agri-40 from 40% below 70%."""
+    return ("c14-agri-70",) if share >= Decimal("0.70") else (
+        ("c14-agri-40",) if share >= Decimal("0.40") else ())
 
 
 @pytest.fixture
@@ -60,6 +70,14 @@ def test_many_kernels_decide_every_fact_identically_under_constant_thread_switch
     assert all(any(getattr(d, kind) for d in reference)
                for kind in ("ratios", "exemptions", "reductions"))
     assert any(not d.ratios and not d.exemptions for d in reference)  # VND before 2018-06
+    # and the reference is the pack's answer: 2025-10 VND facts of two classes, read off
+    # ratios.yaml (rows 1 and 2 of d1158-2977-2025) and reductions.yaml
+    for (month, cls, cat, statuses, attrs), got in zip(facts, reference):
+        if month == Month(2025, 10) and cat.startswith("vnd_") and not statuses:
+            row = {"agribank": 1, "other_ci": 2}.get(cls)
+            if row:
+                assert got == Decision(ratios=(f"d1158-2977-2025|{row}|{cat}",), exemptions=(),
+                                       reductions=agri_reductions(attrs["agri_lending_share"]))
     for run in range(RUNS):
         for k, kernel in enumerate(kernels):
             decided = [kernel.decide(*fact) for fact in facts]
