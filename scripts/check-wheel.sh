@@ -79,7 +79,7 @@ for v in $VERSIONS; do
     tag=cp${v/./}
     venv=$WORK/venv-$tag
     "$py" -m venv "$venv"
-    if ! ls "$CACHE/$tag"/durable_rules-*.whl >/dev/null 2>&1; then
+    if ! ls "$CACHE/$tag/durable_rules-${DURABLE#durable-rules==}"-*.whl >/dev/null 2>&1; then
         # --no-cache-dir: pip's own cache may hold a build made without the define
         "$venv/bin/python" -m pip wheel -q --no-deps --no-cache-dir -w "$CACHE/$tag" "$DURABLE" \
             >"$WORK/durable-$tag.log" 2>&1 \
