@@ -150,8 +150,8 @@ def load_pack(directory: str | Path) -> RulePack:
     digest = hashlib.sha256()
     docs: dict[str, SourceDoc] = {}
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        doc = load_document(path)
+        doc = load_document(path)  # bounded, regular files only: a FIFO here would block
+        digest.update(path.name.encode() + b"\0" + doc.raw + b"\0")  # the bytes parsed
         if not isinstance(doc.data, dict):
             raise RuleFileError("a rule file is a mapping of sections "
                                 f"({', '.join(_SECTIONS)})", file=path, line=1)
