@@ -119,16 +119,24 @@ class _Bounded(Composer):
         self._depth += 1
         self._path.append(index.value if isinstance(index, ScalarNode) else index)
         node = super().compose_node(parent, index)
+        self._sizes[id(node)] = self._measure(node)
         self._path.pop()
         self._depth -= 1
-        self._sizes[id(node)] = self._measure(node)
         return node
+
+    def _where(self) -> Path_:
+        return tuple(p for p in self._path if p is not None)
 
     def _measure(self, node: Any) -> tuple[int, int]:
         if isinstance(node, ScalarNode):
             if _NOT_TEXT.search(node.value):
                 raise _Refused("a value contains a NUL character or a lone surrogate; "
-                               "expected text", node.start_mark)
+                               "expected text", node.start_mark, self._where())
+            if node.tag in _CHECKED:  # constructed now, while the path is known
+                try:
+                    self.construct_object(node)
+                except (ValueError, OverflowError) as exc:
+                    raise _Refused(str(exc), node.start_mark, self._where()) from None
             return 1, 1
         children = [n for pair in node.value for n in pair] if isinstance(node, MappingNode) \
             else list(node.value)
@@ -148,7 +156,7 @@ class _Bounded(Composer):
             value = self.construct_object(key)
             line = key.start_mark.line + 1
             if value in seen:
-                path = tuple(p for p in self._path if p is not None) + (key.value,)
+                path = self._where() + (key.value,)
                 raise _Refused(f"duplicate key (also on line {seen[value]}); YAML would keep only "
                                "the last value: remove one", key.start_mark, path=path)
             seen[value] = line
@@ -156,14 +164,13 @@ class _Bounded(Composer):
 
 
 class _Constructor(SafeConstructor):
-    """Numbers in plain notation only; a constructor's ValueError becomes a YAML error."""
+    """Numbers in plain notation only; a date such as 2025-02-30 is an error, not a crash."""
 
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
+    def construct_yaml_timestamp(self, node: Any) -> Any:  # type: ignore[override]
         try:
-            return super().construct_object(node, deep)
-        except (ValueError, OverflowError) as exc:
-            value = shown(node.value) if isinstance(node, ScalarNode) else "the value"
-            raise _Refused(f"{value} cannot be read: {exc}", node.start_mark) from None
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise ValueError(f"{shown(node.value)} is not a valid date ({exc})") from None
 
 
 def _decimal(loader: SafeConstructor, node: ScalarNode) -> Decimal:
@@ -171,22 +178,24 @@ def _decimal(loader: SafeConstructor, node: ScalarNode) -> Decimal:
     try:
         return plain_decimal(text)
     except ValueError:
-        raise _Refused(f"{shown(text)} is not a number in plain decimal notation such as "
-                       "0.03; write it so, or quote it if it is text", node.start_mark) from None
+        raise ValueError(f"{shown(text)} is not a number in plain decimal notation such as "
+                         "0.03; write it so, or quote it if it is text") from None
 
 
 def _int(loader: SafeConstructor, node: ScalarNode) -> int:
     text = loader.construct_scalar(node)
     digits = text.lstrip("+-")
     if not _PLAIN_INT.fullmatch(text) or len(digits) > _MAX_INT_DIGITS:
-        raise _Refused(f"{shown(text)} is not a whole number in plain decimal notation (at most "
-                       f"{_MAX_INT_DIGITS} digits, no leading zero, '_', 0x or 0o); write it so, "
-                       "or quote it if it is text", node.start_mark)
+        raise ValueError(f"{shown(text)} is not a whole number in plain decimal notation (at "
+                         f"most {_MAX_INT_DIGITS} digits, no leading zero, '_', 0x or 0o); write "
+                         "it so, or quote it if it is text")
     return int(text)
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:float", _decimal)
 _Constructor.add_constructor("tag:yaml.org,2002:int", _int)
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+_CHECKED = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "timestamp"))
 
 
 class _Loader(_Bounded, _Parser, _Constructor, Resolver):  # type: ignore[misc]
