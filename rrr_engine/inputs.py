@@ -11,7 +11,6 @@ bounded, and the process-wide :func:`csv.field_size_limit` is never changed.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 import sys
@@ -22,7 +21,7 @@ from typing import Any, TypeVar
 from .errors import InputError
 from .models import BalanceRow, FxRate, HoldingRow, Institution
 from .notation import DECIMAL_EXPECTED, check_id, iso_date, plain_decimal, shown
-from .safe_read import MiB, text_lines
+from .safe_read import MiB, csv_rows
 from .yamlsrc import load_document, parse_model
 
 __all__ = ["MAX_CSV_BYTES", "MAX_CSV_LINE", "read_balances", "read_fx_rates", "read_holdings",
@@ -62,24 +61,20 @@ def read_institutions(path: str | Path, classes: tuple[str, ...] | None = None) 
 
 
 def _rows(path: str | Path, header: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    with text_lines(path, limit=MAX_CSV_BYTES, max_line=MAX_CSV_LINE, what="CSV file") as lines:
-        reader = csv.reader(lines)
-        try:
-            names = next(reader, None)
-            if names is None:
-                raise InputError(f"the file is empty; expected the header {','.join(header)}",
-                                 file=path, line=1)
-            if tuple(h.strip() for h in names) != header:
-                raise InputError(f"header must be exactly {','.join(header)}", file=path, line=1)
-            for row in reader:
-                if not row:
-                    continue  # a blank line, as csv.DictReader skips it
-                if len(row) != len(header):
-                    raise InputError(f"expected {len(header)} columns, found {len(row)}",
-                                     file=path, line=reader.line_num)
-                yield reader.line_num, {k: v.strip() for k, v in zip(header, row)}
-        except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", file=path, line=reader.line_num) from None
+    with csv_rows(path, limit=MAX_CSV_BYTES, max_line=MAX_CSV_LINE) as records:
+        first = next(records, None)
+        if first is None:
+            raise InputError(f"the file is empty; expected the header {','.join(header)}",
+                             file=path, line=1)
+        if tuple(h.strip() for h in first[1]) != header:
+            raise InputError(f"header must be exactly {','.join(header)}", file=path, line=1)
+        for line, row in records:
+            if not row:
+                continue  # a blank line, as csv.DictReader skips it
+            if len(row) != len(header):
+                raise InputError(f"expected {len(header)} columns, found {len(row)}",
+                                 file=path, line=line)
+            yield line, {k: v.strip() for k, v in zip(header, row)}
 
 
 def _field(path: Any, line: int, name: str, text: str, parse: Callable[[str], T], expected: str) -> T:

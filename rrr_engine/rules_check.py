@@ -25,7 +25,8 @@ from .reachability import unreachable_issues
 from .rule_names import Names
 from .rules_model import (Allowance, Exemption, InterestRate, PackHeader, RatioTable, Reduction,
                           Setting, StatusDef)
-from .rulesets import _SECTIONS, RulePack, _Calendar, _resolve_settings, load_pack
+from .rulesets import (_SECTIONS, RulePack, _Calendar, _resolve_settings, load_pack,
+                       not_sections)
 from .safe_read import read_text
 from .spans import Span, before
 from .yamlsrc import MAX_BYTES, SourceDoc, load_document, validation_errors
@@ -146,7 +147,7 @@ class _Collector:
                 continue
             if not isinstance(doc.data, dict):
                 self.issues.append(Issue("error", "schema", doc.file, 1, "(document)",
-                                         f"a rule file is a mapping of sections ({', '.join(_SECTIONS)})"))
+                                         not_sections(doc)))
                 continue
             for key in doc.data:
                 if key not in _SECTIONS:

@@ -12,6 +12,7 @@ expected.
 
 from __future__ import annotations
 
+import csv
 import os
 import stat
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ from typing import BinaryIO
 
 from .errors import InputError
 
-__all__ = ["MiB", "open_regular", "read_bytes", "read_text", "text_lines", "utf8"]
+__all__ = ["MiB", "csv_rows", "open_regular", "read_bytes", "read_text", "text_lines", "utf8"]
 
 MiB = 1024 * 1024
 _UTF16 = (b"\xff\xfe", b"\xfe\xff")
@@ -135,9 +136,41 @@ def text_lines(path: str | Path, *, limit: int, max_line: int,
             if len(chunk) > max_line and not chunk.endswith(b"\n"):
                 raise error(f"line longer than {max_line} bytes; expected one record per line",
                             file=path, line=number)
-            if b"\0" in chunk:
+            text = utf8(chunk, file=path, error=error, first_line=number)
+            if "\0" in text:
                 raise error("contains a NUL byte; expected text", file=path, line=number)
-            yield utf8(chunk, file=path, error=error, first_line=number)
+            yield text
 
     with handle:
         yield lines()
+
+
+_CSV_PROBLEMS = (
+    ("field larger than field limit", "a field is longer than {limit} characters"),
+    ("new-line character seen in unquoted field",
+     "a line ends in a lone carriage return (CR); save the file with LF or CRLF line endings"),
+    ("unexpected end of data", "a quoted field is not closed before the end of the file"),
+)
+
+
+@contextmanager
+def csv_rows(path: str | Path, *, limit: int, max_line: int,
+             error: type[InputError] = InputError,
+             what: str = "CSV file") -> Iterator[Iterator[tuple[int, list[str]]]]:
+    """(line, fields) of each record of a regular UTF-8 CSV file, bounded as
+    :func:`text_lines`; quoting is strict, and :mod:`csv`'s own field limit (process-wide,
+    never changed here) applies to quoted fields spanning lines."""
+    with text_lines(path, limit=limit, max_line=max_line, error=error, what=what) as lines:
+        reader = csv.reader(lines, strict=True)
+
+        def records() -> Iterator[tuple[int, list[str]]]:
+            try:
+                for row in reader:
+                    yield reader.line_num, row
+            except csv.Error as exc:
+                text = str(exc)
+                problem = next((p.format(limit=csv.field_size_limit()) for start, p in _CSV_PROBLEMS
+                                if text.startswith(start)), f"malformed CSV: {text}")
+                raise error(problem, file=path, line=reader.line_num or 1) from None
+
+        yield records()

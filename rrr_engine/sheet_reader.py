@@ -16,7 +16,6 @@ more than :data:`MAX_ROWS` rows or :data:`MAX_COLUMNS` columns, or a cell longer
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import zipfile
 from decimal import Decimal
@@ -31,7 +30,7 @@ from .errors import RuleFileError
 from .pack_issues import Issue
 from .rules_model import RatioTable
 from .rulesets import RulePack
-from .safe_read import MiB, open_regular, text_lines
+from .safe_read import MiB, csv_rows, open_regular
 
 __all__ = ["LABELS", "MAX_CELL", "MAX_COLUMNS", "MAX_ROWS", "MAX_TABLE_BYTES",
            "MAX_UNPACKED_BYTES", "col", "read_table"]
@@ -124,13 +123,9 @@ def _bounded(rows: Any, path: Path) -> list[list[Any]]:
 
 
 def _read_csv(path: Path) -> list[list[Any]]:
-    with text_lines(path, limit=MAX_TABLE_BYTES, max_line=64 * 1024, error=RuleFileError,
-                    what="decision table") as lines:
-        reader = csv.reader(lines)
-        try:
-            return _bounded(reader, path)
-        except csv.Error as exc:
-            raise RuleFileError(f"malformed CSV: {exc}", file=path, line=reader.line_num) from None
+    with csv_rows(path, limit=MAX_TABLE_BYTES, max_line=64 * 1024, error=RuleFileError,
+                  what="decision table") as records:
+        return _bounded((row for _, row in records), path)
 
 
 def _read_xlsx(path: Path) -> tuple[list[list[Any]], str]:

@@ -390,6 +390,8 @@ def _one_error(doc: SourceDoc, err: dict[str, Any], prefix: Path_, error: type[I
 def parse_model(doc: SourceDoc, model: type[M], *, data: Any = None, prefix: Path_ = (),
                 error: type[InputError] = RuleFileError) -> M:
     """Validate ``data`` (default: the whole document) as ``model``, errors with lines."""
+    if data is None and doc.data is None:
+        raise error("the file is empty (or holds only comments)", file=doc.file, line=1)
     try:
         return model.model_validate(doc.data if data is None else data)
     except ValidationError as exc:
