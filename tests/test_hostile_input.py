@@ -688,3 +688,11 @@ def test_the_corpus_is_one_fixture_per_case():
     on_disk = {str(p.relative_to(HOSTILE)) for p in HOSTILE.rglob("*") if p.is_file()}
     assert named == on_disk
     assert len(CASES) + len(SPECIAL) >= 150
+
+
+@pytest.mark.parametrize("period", ["9999-12", "0001-01", "1899-12"])
+def test_period_far_outside_any_pack_is_bad_input(period, capsys):
+    code, out, err = rrr(capsys, "evaluate", "--rules", VN_PACK, "--institutions", OK_BANK,
+                         "--balances", OK_BAL, "--period", period)
+    assert_outcome(code, out, err, Case("period", "", (
+        f"period: {period} is outside the years 1900 to 2999",)))
