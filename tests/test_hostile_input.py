@@ -40,7 +40,8 @@ HANG_GUARD = 60  # seconds; generous because the test machine is shared
 
 @dataclass(frozen=True)
 class Case:
-    kind: str  # pack, check, institutions, balances, fx_rates, holdings, mapping, scenario, table
+    kind: str  # pack, check, institutions, balances, fx_rates, holdings, nightly institutions,
+    # nightly balances, mapping, scenario, table
     fixture: str  # path under tests/fixtures/hostile (or a name SPECIAL builds)
     fragments: tuple[str, ...]
     code: int = 2
@@ -333,6 +334,19 @@ CASES: dict[str, Case] = {
                                "empty_id.csv:2: institution_id", "is empty"),
     "holdings: 5_000": case("holdings", "holdings/amount_underscore.csv",
                             "amount_underscore.csv:2: amount", "'5_000'"),
+    # --- the same host files read by rrr nightly ---
+    "nightly: events out of order": case(
+        "nightly institutions", "institutions/events_end_before_start.yaml",
+        "events_end_before_start.yaml:4: 0.events", "special_control_end on 2025-01-15 is before"),
+    "nightly: duplicated key in institutions": case(
+        "nightly institutions", "institutions/duplicate_key.yaml", "duplicate_key.yaml:4: 0.class",
+        "duplicate key (also on line 3)"),
+    "nightly: Latin-1 balances": case("nightly balances", "balances/latin1.csv", "latin1.csv:3:",
+                                      "not UTF-8 text (byte 0xE9)"),
+    "nightly: 1E+999999999": case("nightly balances", "balances/amount_exponent.csv",
+                                  "amount_exponent.csv:2: amount", NOT_AMOUNT),
+    "nightly: 50_050_000": case("nightly balances", "balances/amount_underscore.csv",
+                                "amount_underscore.csv:2: amount", NOT_AMOUNT),
     # --- core-bank mapping, read by rrr nightly ---
     "mapping: duplicated section": case("mapping", "mapping/duplicate_top_key.yaml",
                                         "duplicate_top_key.yaml:3: accounts",
@@ -386,6 +400,10 @@ def command(kind: str, path: Path, tmp_path: Path, target: str = "extra.yaml") -
     if kind in ("institutions", "balances", "fx_rates", "holdings"):
         options[f"--{kind.replace('_', '-')}"] = path
         return ["evaluate", "--rules", str(VN_PACK), "--period", "2025-10",
+                *[str(x) for pair in options.items() for x in pair]]
+    if kind.startswith("nightly "):  # the same host files, read by the nightly job
+        options[f"--{kind.split()[1]}"] = path
+        return ["nightly", "--date", "2025-09-01", "--out", str(tmp_path / "out"),
                 *[str(x) for pair in options.items() for x in pair]]
     if kind == "mapping":
         return ["nightly", "--date", "2025-09-01", "--out", str(tmp_path / "out"),
@@ -592,6 +610,11 @@ SPECIAL: dict[str, Special] = {
                               subprocess=True),
     "mapping: FIFO": special("mapping", _fifo, "mapping.yaml", "mapping.yaml: is a named pipe",
                              subprocess=True),
+    "nightly: institutions alias bomb": special(
+        "nightly institutions", _fixture("institutions/alias_bomb.yaml"), "",
+        "alias_bomb.yaml:", "possible alias bomb", subprocess=True),
+    "nightly: FIFO as balances": special("nightly balances", _fifo, "balances.csv",
+                                         "balances.csv: is a named pipe", subprocess=True),
     "table: FIFO": special("table", _fifo, "table.csv", "table.csv: is a named pipe",
                            subprocess=True),
     # symbolic links to /dev/zero: endless
