@@ -133,11 +133,15 @@ class _Bounded(Composer):
             if _NOT_TEXT.search(node.value):
                 raise _Refused("a value contains a NUL character or a lone surrogate; "
                                "expected text", node.start_mark, self._where())
-            if node.tag in _CHECKED:  # constructed now, while the path is known
+            if node.tag != _STR:  # constructed now, while the path is known
                 try:
                     self.construct_object(node)
                 except (ValueError, OverflowError) as exc:
                     raise _Refused(str(exc), node.start_mark, self._where()) from None
+                except (KeyError, AttributeError, TypeError):  # PyYAML's own, on a bad !!tag
+                    raise _Refused(f"{shown(node.value)} cannot be read as "
+                                   f"{node.tag.rsplit(':', 1)[-1]}", node.start_mark,
+                                   self._where()) from None
             return 1, 1
         children = [n for pair in node.value for n in pair] if isinstance(node, MappingNode) \
             else list(node.value)
@@ -183,6 +187,10 @@ def _decimal(loader: SafeConstructor, node: ScalarNode) -> Decimal:
                          "0.03; write it so, or quote it if it is text") from None
 
 
+def _no_binary(loader: SafeConstructor, node: ScalarNode) -> bytes:
+    raise ValueError("binary data (!!binary) has no place in these files; write text")
+
+
 def _int(loader: SafeConstructor, node: ScalarNode) -> int:
     text = loader.construct_scalar(node)
     digits = text.lstrip("+-")
@@ -196,7 +204,8 @@ def _int(loader: SafeConstructor, node: ScalarNode) -> int:
 _Constructor.add_constructor("tag:yaml.org,2002:float", _decimal)
 _Constructor.add_constructor("tag:yaml.org,2002:int", _int)
 _Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
-_CHECKED = frozenset(f"tag:yaml.org,2002:{t}" for t in ("int", "float", "timestamp"))
+_Constructor.add_constructor("tag:yaml.org,2002:binary", _no_binary)
+_STR = "tag:yaml.org,2002:str"
 
 
 class _Loader(_Bounded, _Parser, _Constructor, Resolver):  # type: ignore[misc]
