@@ -29,8 +29,9 @@ __all__ = ["MAX_CSV_BYTES", "MAX_CSV_LINE", "read_balances", "read_fx_rates", "r
 
 T = TypeVar("T")
 
-# A month of balances for 1,300 institutions is about 20 MB; a row is under 100 bytes.
-MAX_CSV_BYTES = 256 * MiB
+# A month of balances of all 1,300 credit institutions of Viet Nam is about 10 MB; a row is
+# under 100 bytes. A file is read whole on every run, so a longer history belongs in more files.
+MAX_CSV_BYTES = 64 * MiB
 MAX_CSV_LINE = 4096
 _CCY_CODE = re.compile("[A-Z]{3}")
 
@@ -103,8 +104,20 @@ _DATE = "a date YYYY-MM-DD"
 _CCY = "an ISO currency code such as VND or USD"
 
 
-def read_balances(path: str | Path, categories: tuple[str, ...]) -> list[BalanceRow]:
-    """End-of-day category balances; one row per institution, date, category and currency."""
+Window = tuple[dt.date, dt.date] | None
+
+
+def _inside(day: dt.date, window: Window) -> bool:
+    return window is None or window[0] <= day <= window[1]
+
+
+def read_balances(path: str | Path, categories: tuple[str, ...], *,
+                  window: Window = None) -> list[BalanceRow]:
+    """End-of-day category balances; one row per institution, date, category and currency.
+
+    :param window: keep only rows dated in it (every row is still checked), so memory is
+        bounded by the days a run reads, not by the file.
+    """
     out: list[BalanceRow] = []
     seen: dict[tuple[str, dt.date, str, str], int] = {}
     for line, r in _rows(path, ("institution_id", "date", "category", "currency", "amount")):
@@ -123,12 +136,13 @@ def read_balances(path: str | Path, categories: tuple[str, ...]) -> list[Balance
             raise InputError(f"duplicate row (same institution, date, category and currency "
                              f"as line {seen[key]})", file=path, line=line)
         seen[key] = line
-        out.append(BalanceRow(inst, day, sys.intern(r["category"]), ccy, amount))
+        if _inside(day, window):
+            out.append(BalanceRow(inst, day, sys.intern(r["category"]), ccy, amount))
     return out
 
 
-def read_fx_rates(path: str | Path) -> list[FxRate]:
-    """Balance-sheet rates, VND per unit of currency."""
+def read_fx_rates(path: str | Path, *, window: Window = None) -> list[FxRate]:
+    """Balance-sheet rates, VND per unit of currency (those dated in ``window``, if given)."""
     out = []
     seen: dict[tuple[dt.date, str], int] = {}
     for line, r in _rows(path, ("date", "currency", "vnd_per_unit")):
@@ -142,12 +156,14 @@ def read_fx_rates(path: str | Path) -> list[FxRate]:
             raise InputError(f"duplicate row (same date and currency as line {seen[day, ccy]})",
                              file=path, line=line)
         seen[day, ccy] = line
-        out.append(FxRate(day, ccy, rate))
+        if _inside(day, window):
+            out.append(FxRate(day, ccy, rate))
     return out
 
 
-def read_holdings(path: str | Path) -> list[HoldingRow]:
-    """End-of-day balances of payment accounts at the central bank (may not be negative)."""
+def read_holdings(path: str | Path, *, window: Window = None) -> list[HoldingRow]:
+    """End-of-day balances of payment accounts at the central bank (may not be negative),
+    those dated in ``window`` if given."""
     out = []
     seen: dict[tuple[str, dt.date, str], int] = {}
     for line, r in _rows(path, ("institution_id", "date", "currency", "amount")):
@@ -163,5 +179,6 @@ def read_holdings(path: str | Path) -> list[HoldingRow]:
             raise InputError(f"duplicate row (same institution, date and currency as line "
                              f"{seen[key]})", file=path, line=line)
         seen[key] = line
-        out.append(HoldingRow(inst, day, ccy, amount))
+        if _inside(day, window):
+            out.append(HoldingRow(inst, day, ccy, amount))
     return out

@@ -659,7 +659,7 @@ SPECIAL: dict[str, Special] = {
                                         "banks.yaml: the file is 5.0 MiB"),
     "balances: 300 MiB file": special("balances", _sparse(300 * 1024 * 1024), "balances.csv",
                                       "balances.csv: the CSV file is 300.0 MiB; the limit is "
-                                      "256.0 MiB"),
+                                      "64.0 MiB"),
     "table: 9 MiB workbook": special("table", _sparse(9 * 1024 * 1024), "table.xlsx",
                                      "table.xlsx: the workbook is 9.0 MiB"),
     # huge lines and fields
