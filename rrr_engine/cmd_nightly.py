@@ -20,7 +20,8 @@ from .errors import InputError
 from .nightly import DayOutcome, KillSwitch, NightlyJob, NightlySummary
 from .periods import days_between
 from .progress import Progress
-from .storage import Storage, default_url, display_url
+from .redact import mask_argv
+from .storage import Storage, default_url
 
 __all__ = ["default_rules", "logged_command", "register", "run", "source_options"]
 
@@ -52,7 +53,8 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fx-rates", help="FX rates CSV (file plugin)")
     p.add_argument("--holdings", help="central-bank holdings CSV (file plugin)")
     p.add_argument("--source", action="append", type=_pair, default=[], metavar="KEY=VALUE",
-                   help="an option for host plugins, e.g. corebank_url=... (repeatable)")
+                   help="an option for host plugins, e.g. corebank_url=... (repeatable); a "
+                        "value env:NAME or file:PATH is read from that variable or file")
 
 
 def source_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -88,12 +90,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def logged_command(argv: list[str]) -> str:
-    """The command line for the run log, with passwords in URLs (``--db``, ``KEY=URL``) hidden."""
-    shown = []
-    for arg in argv:
-        key, sep, value = arg.partition("=") if "=" in arg.split("://")[0] else ("", "", arg)
-        shown.append(f"{key}{sep}{display_url(value)}" if "://" in value else arg)
-    return " ".join(["rrr", *shown])
+    """The command line for the run log, secrets hidden (:func:`rrr_engine.redact.mask_argv`)."""
+    return " ".join(["rrr", *mask_argv(argv)])
 
 
 def dates_of(args: argparse.Namespace) -> list[dt.date]:
@@ -131,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
                     notes[f"note: {s.skipped}"] = None
 
         try:
-            summary = job.run(dates, command=logged_command(sys.argv[1:]), on_day=on_day)
+            summary = job.run(dates, command=logged_command(getattr(args, "argv", sys.argv[1:])), on_day=on_day)
         finally:
             progress.close()
         print(render_summary(summary, storage.url), end="")

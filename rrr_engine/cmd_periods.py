@@ -113,7 +113,7 @@ def render_restatements(rows: list) -> str:
 
 def run_restatements(args: argparse.Namespace) -> int:
     from .locked_periods import restatement_csv, restatement_rows, restatements
-    from .reports import write_atomic
+    from .safe_files import write_text
     from .storage import Storage
 
     with Storage.open(db_url(args)) as store, store.transaction() as conn:
@@ -123,6 +123,6 @@ def run_restatements(args: argparse.Namespace) -> int:
                      "no restatement" + (f" for {args.period}" if args.period else "") + "\n")
     if args.csv:
         text = restatement_csv(rows)
-        write_atomic(args.csv, lambda p: p.write_text(text, encoding="utf-8"))
+        write_text(args.csv, text, bom=True)
         print(f"wrote {args.csv}")
     return 0

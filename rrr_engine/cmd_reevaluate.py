@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from .errors import InputError
     from .locked_periods import restatement_csv, restatement_rows
     from .reevaluate import reevaluate
-    from .reports import write_atomic
+    from .safe_files import write_text
     from .restored import read_known
     from .storage import Storage
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     with Storage.open(db_url(args)) as store:
         done = reevaluate(store, engine, first, last, by=args.by or getpass.getuser(),
                           why=args.why, production=args.production,
-                          command=logged_command(sys.argv[1:]),
+                          command=logged_command(getattr(args, "argv", sys.argv[1:])),
                           known=read_known(args.institutions, engine))
     for item, number in done.written:
         s = item.stored
@@ -75,6 +75,6 @@ def run(args: argparse.Namespace) -> int:
               "it)", file=sys.stderr)
     if args.csv:
         text = restatement_csv(rows)
-        write_atomic(args.csv, lambda p: p.write_text(text, encoding="utf-8"))
+        write_text(args.csv, text, bom=True)
         print(f"wrote {args.csv}")
     return 0

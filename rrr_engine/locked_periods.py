@@ -26,6 +26,7 @@ from . import audit, schema
 from .errors import InputError, SubmissionRefused
 from .money import dec_str, exact
 from .resultstore import STAGES, StoredResult, latest_for_period, version
+from .sheet_safety import inert
 
 __all__ = ["RestatementRow", "Submitted", "restatement_csv", "restatement_rows",
            "restatements", "submission_entry", "submissions", "submit"]
@@ -185,12 +186,14 @@ def _rows(old: StoredResult, new: StoredResult) -> list[RestatementRow]:
 
 
 def restatement_csv(rows: Iterable[RestatementRow]) -> str:
-    """The restatement report as CSV: plain decimal figures, one row per figure that moved."""
+    """The restatement report as CSV: plain decimal figures, one row per figure that moved;
+    text cells inert for spreadsheets (:mod:`rrr_engine.sheet_safety`)."""
     names = [f.name for f in fields(RestatementRow)]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(names)
     for row in rows:
-        w.writerow(["" if v is None else dec_str(v) if isinstance(v, Decimal) else v
+        w.writerow(["" if v is None else dec_str(v) if isinstance(v, Decimal) else
+                    str(v) if isinstance(v, int) else inert(v)
                     for v in (getattr(row, n) for n in names)])
     return buf.getvalue()

@@ -37,6 +37,7 @@ from .engine import Engine
 from .errors import InputError, RrrError, SnapshotConflict, StorageError
 from .governance import Approval, check_run
 from .locked_periods import restatements
+from .redact import mask_options, resolve_options
 from .resultstore import (StoredResult, institution_fingerprints, latest, results_as_of,
                           stored_keys)
 from .snapshots import DaySnapshot, delete_day, read_day, write_day
@@ -118,7 +119,8 @@ class NightlyJob:
                  kill: KillSwitch | None = None, production: bool = False) -> None:
         self.engine, self.storage, self.restate = engine, storage, restate
         self.production = production
-        self.options = engine.source_options(sources)
+        self.shown_sources = mask_options(sources)  # for the run log: references, no secret
+        self.options = engine.source_options(resolve_options(sources))
         self.reports_dir = reports_dir
         self.kill = kill or KillSwitch()
         self.institutions = engine.hooks.institutions(self.options)
@@ -135,7 +137,7 @@ class NightlyJob:
         run_id = self.storage.start_run(
             command=command, engine_version=__version__,
             ruleset={"id": pack.id, "label": pack.header.label, "sha256": pack.sha256},
-            sources=_shown(self.options), date_from=min(dates, default=None),
+            sources=self.shown_sources, date_from=min(dates, default=None),
             date_to=max(dates, default=None),
             mode="production" if approval.production else "demo",
             ruleset_approval=approval.state)
@@ -145,7 +147,7 @@ class NightlyJob:
             for day in dates:
                 outcome = self.process(day, run_id=run_id)
                 summary.days.append(outcome)
-                summary.reports.extend(self._after_commit(day))
+                summary.reports.extend(self._after_commit(day, run_id, approval.state))
                 on_day(outcome)
             summary.shortfalls = self.shortfalls(dates)
             with self.storage.transaction() as conn:
@@ -230,7 +232,7 @@ class NightlyJob:
         # oldest period first, requirement before close: a deterministic order of writes
         return sorted(due, key=lambda ps: (ps[0].first, ps[1] != "requirement"))
 
-    def _after_commit(self, day: dt.date) -> list[Path]:
+    def _after_commit(self, day: dt.date, run_id: str, approval: str) -> list[Path]:
         """Reports and publication for the results ``day``'s run stored (idempotent)."""
         with self.storage.transaction() as conn:
             created = results_as_of(conn, [day])
@@ -244,6 +246,7 @@ class NightlyJob:
         written: list[Path] = []
         for name in sorted({r.maintenance_period for r in created}):
             written += write_period_reports(self.storage, self.engine, name, self.reports_dir,
+                                            run_id=run_id, approval=approval,
                                             options=self.options)
         return written
 
@@ -277,14 +280,3 @@ def _difference(old: DaySnapshot, new: DaySnapshot) -> str:
             return f"{part}: the source now has {'no' if b[part] is None else 'a'} holdings source"
     return "figures differ"
 
-
-def _shown(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Source options fit for the run log: strings only, passwords in URLs hidden."""
-    from .storage import display_url
-    out = {}
-    for key, value in options.items():
-        if key in ("classes", "categories"):
-            continue
-        text = str(value)
-        out[key] = display_url(text) if "://" in text else text
-    return out

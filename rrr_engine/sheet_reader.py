@@ -24,11 +24,12 @@ from .errors import RuleFileError
 from .pack_issues import Issue
 from .rules_model import RatioTable
 from .rulesets import RulePack
+from .sheet_safety import restore
 
 __all__ = ["LABELS", "col", "read_table"]
 
 LABELS = ("pack", "table", "title", "effective_from", "effective_to", "citation_document",
-          "citation_article", "citation_clause", "citation_note")
+          "citation_article", "citation_clause", "citation_amended_by", "citation_note")
 
 
 def col(index: int) -> str:
@@ -53,7 +54,8 @@ class _Grid:
             self.sheet = ""
             try:
                 with path.open(newline="", encoding="utf-8-sig") as handle:
-                    self.rows = [list(r) for r in csv.reader(handle)]
+                    # the export quoted text a spreadsheet would run: take the quote off again
+                    self.rows = [[restore(c) for c in r] for r in csv.reader(handle)]
             except (OSError, UnicodeDecodeError) as exc:
                 raise RuleFileError(f"cannot read file ({exc.__class__.__name__})", file=path) from None
         else:
@@ -168,6 +170,10 @@ def read_table(path: Path, pack: RulePack) -> tuple[RatioTable | None, list[Issu
             "citation": {"document": value.get("citation_document", ""),
                          "article": value.get("citation_article", ""),
                          "clause": value.get("citation_clause") or None,
+                         # amending documents, separated by semicolons
+                         "amended_by": [d.strip() for d in
+                                        value.get("citation_amended_by", "").split(";")
+                                        if d.strip()],
                          "note": value.get("citation_note") or None},
             "rows": rows}
     try:

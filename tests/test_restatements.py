@@ -109,7 +109,7 @@ def test_the_restatement_report_lists_old_new_difference_packs_and_rule(stored, 
                          "2025-10", "--to", "2025-10", "--by", "erin", "--why", "Decision 9999",
                          "--csv", tmp_path / "restated.csv")
     assert code == 0, err
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "restated.csv").read_text())))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "restated.csv").read_text(encoding="utf-8-sig"))))
     # the requirement of 2025-10 moved too, but was never submitted: no restatement row
     assert {(r["stage"], r["category"], r["figure"]) for r in rows} == {
         ("close", "vnd_short", "required"), ("close", "total", "required"),
@@ -195,7 +195,7 @@ def test_the_period_report_gets_a_restatements_sheet(stored, tmp_path, capsys):
     assert code == 0, err
     path = tmp_path / "reports" / "2025-11" / "rrr_2025-11_restatements.csv"
     assert str(path) in out
-    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert [(r["institution_id"], r["category"], r["figure"]) for r in rows] == [
         ("BANK1", "vnd_short", "required"), ("BANK1", "total", "required")]
 
