@@ -117,27 +117,21 @@ def run(args: argparse.Namespace) -> int:
         job = NightlyJob(engine, storage, source_options(args), restate=args.restate,
                          reports_dir=None if args.no_reports else args.out / "reports", kill=kill,
                          production=args.production)
-        progress = Progress(len(dates), enabled=args.progress or sys.stderr.isatty())
-        notes: dict[str, None] = {}
+        console = args.console
+        progress = Progress(len(dates), enabled=args.progress or console.terminal)
 
         def on_day(day: DayOutcome) -> None:
+            # warnings were logged as they arose; the console prints them again at the end
             progress.step(str(day.day))
-            for w in day.warnings:
-                notes[f"warning: {w}"] = None
             for s in day.stages:
                 if s.skipped:
-                    notes[f"note: {s.skipped}"] = None
+                    console.note(s.skipped)
 
         try:
             summary = job.run(dates, command=logged_command(getattr(args, "argv", sys.argv[1:])), on_day=on_day)
         finally:
             progress.close()
         print(render_summary(summary, storage.url), end="")
-        if summary.approval is not None and not summary.approval.current:
-            notes[f"warning: {summary.approval.detail} (demo mode ran it; production mode "
-                  "refuses it)"] = None
-        for line in notes:
-            print(f"rrr: {line}", file=sys.stderr)
     return EXIT_SHORTFALL if summary.shortfalls else EXIT_OK
 
 

@@ -50,8 +50,8 @@ from .sheet_safety import inert
 from .snapshots import read_holdings
 from .storage import Storage
 
-__all__ = ["ChartSeries", "PeriodReport", "Provenance", "ReportTable", "build_period_report",
-           "csv_text", "write_period_reports"]
+__all__ = ["ChartSeries", "Col", "PeriodReport", "Provenance", "ReportTable",
+           "build_period_report", "csv_text", "write_period_reports"]
 
 
 @dataclass(frozen=True)

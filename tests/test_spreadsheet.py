@@ -156,3 +156,24 @@ def test_unknown_table_and_format(capsys, pack, tmp_path):
     assert code == 2 and "no ratio table 'nope'" in err
     code, _, err = rrr(capsys, "rules", "export", "--rules", pack, "--table", "d1158-2018", "--out", tmp_path / "x.ods")
     assert code == 2 and "expected a .csv or .xlsx file name" in err
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_text_a_spreadsheet_would_run_is_exported_inert_and_read_back(capsys, pack, tmp_path, suffix):
+    ratios = pack / "ratios.yaml"
+    ratios.write_text(ratios.read_text(encoding="utf-8").replace(
+        'title: "Decision 1158 ratios from the June 2018 maintenance period"',
+        'title: "=HYPERLINK(\\"http://attacker.test\\",\\"Decision 1158\\")"'), encoding="utf-8")
+    before = files(pack)
+    out = tmp_path / f"t.{suffix}"
+    assert rrr(capsys, "rules", "export", "--rules", pack, "--table", "d1158-2018", "--out", out)[0] == 0
+    if suffix == "csv":
+        with out.open(encoding="utf-8-sig", newline="") as handle:
+            title = list(csv.reader(handle))[3]
+        assert title == ["title", "'=HYPERLINK(\"http://attacker.test\",\"Decision 1158\")"]
+    else:
+        cell = load_workbook(out).active["B4"]
+        assert cell.value.startswith("=HYPERLINK(") and cell.data_type == "s"
+    code, text, _ = rrr(capsys, "rules", "import", out, "--into", pack, "--table", "d1158-2018")
+    assert code == 0 and "is unchanged: nothing written" in text
+    assert files(pack) == before
