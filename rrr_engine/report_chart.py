@@ -23,7 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from . import __version__
-from .reports import ChartSeries, Provenance
+from .provenance import Provenance
+from .reports import ChartSeries
 
 __all__ = ["write_chart"]
 

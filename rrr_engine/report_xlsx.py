@@ -20,7 +20,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .engine import Engine
-from .reports import PeriodReport, Provenance, ReportTable
+from .provenance import Provenance
+from .reports import PeriodReport, ReportTable
 from .sheet_safety import as_text_cell
 
 __all__ = ["write_workbook"]

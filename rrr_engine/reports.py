@@ -40,18 +40,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import __version__, audit
+from . import audit
 from .engine import CARRY_WINDOW_DAYS, Engine
 from .locked_periods import RestatementRow, restatement_rows, restatements
 from .money import dec_str
+from .provenance import Provenance
 from .resultstore import StoredResult, latest_for_period, read_averages, read_lines
 from .safe_files import write_atomic, write_text
 from .sheet_safety import inert
 from .snapshots import read_holdings
 from .storage import Storage
 
-__all__ = ["ChartSeries", "Col", "PeriodReport", "Provenance", "ReportTable",
-           "build_period_report", "csv_text", "write_period_reports"]
+__all__ = ["ChartSeries", "Col", "PeriodReport", "ReportTable", "build_period_report",
+           "csv_text", "write_period_reports"]
 
 
 @dataclass(frozen=True)
@@ -89,36 +90,6 @@ class PeriodReport:
     tables: list[ReportTable]
     charts: dict[str, list[ChartSeries]]  # institution -> one series per reserve currency
     audit_head: str = ""  # SEQ:HASH of the audit log, read with the figures
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """What a report was written under; the field names are the CSV column names."""
-
-    pack_id: str
-    pack_version: str  # the pack's label, e.g. 2025.10
-    pack_sha256: str
-    pack_approval: str  # approved | superseded | proposed | rejected | unreviewed | unrecorded
-    run_id: str
-    audit_head: str  # SEQ:HASH, as rrr audit verify prints it (--head takes it)
-    engine_version: str
-
-    @classmethod
-    def of(cls, engine: Engine, report: PeriodReport, *, run_id: str,
-           approval: str) -> Provenance:
-        pack = engine.pack
-        return cls(pack.id, pack.header.label, pack.sha256, approval, run_id, report.audit_head,
-                   __version__)
-
-    def items(self) -> list[tuple[str, str]]:
-        return [(f.name, getattr(self, f.name)) for f in dataclasses.fields(self)]
-
-    def lines(self) -> tuple[str, str]:
-        """Two lines for a chart's footer or a document description."""
-        return (f"pack {self.pack_id} {self.pack_version} ({self.pack_approval}) sha256 "
-                f"{self.pack_sha256}",
-                f"run {self.run_id} - audit head {self.audit_head} - rrr-engine "
-                f"{self.engine_version}")
 
 
 def _ratio(value: Decimal) -> str:
@@ -227,9 +198,8 @@ def csv_text(table: ReportTable, provenance: Provenance | None = None) -> str:
     for spreadsheets; the provenance, if given, as trailing columns on every row."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    extra = provenance.items() if provenance is not None else []
-    w.writerow([c.key for c in table.columns] + [k for k, _ in extra])
-    tail = [inert(v) for _, v in extra]
+    head, tail = provenance.columns() if provenance is not None else ([], [])
+    w.writerow([c.key for c in table.columns] + head)
     for row in table.rows:
         w.writerow([_csv_cell(c, row.get(c.key)) for c in table.columns] + tail)
     return buf.getvalue()
@@ -255,7 +225,8 @@ def write_period_reports(storage: Storage, engine: Engine, period: Any, out_dir:
     from .report_xlsx import write_workbook
 
     report = build_period_report(storage, engine, period)
-    source = Provenance.of(engine, report, run_id=run_id, approval=approval)
+    source = Provenance.of(engine.pack, run_id=run_id, approval=approval,
+                           audit_head=report.audit_head)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(report.period))  # a period id as a file name
     folder, stem = Path(out_dir) / name, f"rrr_{name}"
     written: list[tuple[Path, str]] = []

@@ -3,7 +3,9 @@ one timestamped line per date and stage; --log-format json gives one JSON object
 the final error included; warnings are logged and printed whether the run succeeds or fails."""
 
 import datetime as dt
+import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -13,6 +15,8 @@ import pytest
 
 import nightly_data as nd
 from clirun import ROOT, VN_PACK
+from rrr_engine import logs
+from rrr_engine.redact import secrets_in
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
 STAMP = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"
@@ -119,3 +123,42 @@ def test_log_level_and_format_go_before_or_after_the_command(tmp_path):
                             env=env, capture_output=True, text=True, timeout=600)
     assert before.returncode == 0, before.stderr
     assert all(json.loads(line) for line in before.stderr.splitlines())
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_on_a_terminal_only_warnings_and_the_error_are_printed():
+    stream = Terminal()
+    console = logs.start(log_format=None, log_level=None, stream=stream)
+    assert console.terminal
+    logging.getLogger("rrr_engine.nightly").info("2025-10-01 snapshot new")
+    logging.getLogger("rrr_engine.nightly").warning("a working day without balances")
+    console.error("it broke")
+    console.close()
+    assert stream.getvalue() == ("rrr: error: it broke\n"
+                                 "rrr: warning: a working day without balances\n")
+
+
+def test_no_record_shows_a_secret_of_the_command_line():
+    stream = io.StringIO()
+    argv = ["--db", "postgresql://u:hunter2@h/d"]
+    console = logs.start(log_format="json", log_level=None, stream=stream,
+                         secrets=secrets_in(argv))
+    logging.getLogger("rrr_engine.storage").warning("cannot connect with %s", "hunter2")
+    console.error("password hunter2 refused")
+    console.close()
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [r["message"] for r in records] == ["cannot connect with ***",
+                                               "error: password *** refused"]
+
+
+def test_the_command_leaves_logging_as_it_found_it():
+    logger = logging.getLogger("rrr_engine")
+    before = (list(logger.handlers), logger.level)
+    console = logs.start(log_format="text", log_level="debug", stream=io.StringIO())
+    assert logger.handlers != before[0]
+    console.close()
+    assert (list(logger.handlers), logger.level) == before

@@ -132,6 +132,14 @@ def test_the_restatement_report_lists_old_new_difference_packs_and_rule(stored, 
     assert (line["old_version"], line["new_version"]) == ("1", "2")
     assert "BANK1 2025-10 close: v2 restates submitted v1" in out
     assert "1 restatement(s)" in out
+    # written under the reevaluation's own run, the amended pack and the audit head after it
+    from rrr_engine.audit import head
+    with Storage.open(db) as store:
+        run = store.runs()[-1]
+        with store.transaction() as conn:
+            seq, digest = head(conn)
+    assert {(r["run_id"], r["pack_sha256"], r["pack_approval"], r["audit_head"]) for r in rows} == {
+        (run["run_id"], load_pack(amended).sha256, "unreviewed", f"{seq}:{digest}")}
 
 
 def test_reevaluate_writes_new_versions_only_where_figures_change(stored, tmp_path, capsys):
