@@ -60,3 +60,19 @@ def test_the_pack_writer_keeps_amended_by_in_both_layouts():
                          '               amended_by: ["Decision 2977/QĐ-NHNN (2025)"]}']
     block = render_table(table, cats, layout=Layout(citation_block=True))
     assert '      amended_by: ["Decision 2977/QĐ-NHNN (2025)"]' in block
+
+
+def test_a_placeholder_amending_document_fails_the_check(tmp_path):
+    import shutil
+
+    from rrr_engine.rules_check import check_pack
+    pack = tmp_path / "vn-sbv"
+    shutil.copytree(VN_PACK, pack, ignore=shutil.ignore_patterns("scenarios"))
+    ratios = pack / "ratios.yaml"
+    text = ratios.read_text(encoding="utf-8")
+    ratios.write_text(text.replace('amended_by: ["Decision 2977/QĐ-NHNN (2025)"]',
+                                   'amended_by: ["TBD"]'), encoding="utf-8")
+    line = text.splitlines().index('               amended_by: ["Decision 2977/QĐ-NHNN (2025)"]}') + 1
+    found = [str(i) for i in check_pack(pack).issues if i.is_error]
+    assert found == [f"{ratios}:{line}: ratios.3.citation.amended_by.0: citation amended_by 'TBD' "
+                     "is a placeholder; name the amending document"]
