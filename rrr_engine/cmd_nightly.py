@@ -128,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
                     console.note(s.skipped)
 
         try:
-            summary = job.run(dates, command=logged_command(getattr(args, "argv", sys.argv[1:])), on_day=on_day)
+            summary = job.run(dates, command=logged_command(getattr(args, "argv", sys.argv[1:])),
+                              on_day=on_day)
         finally:
             progress.close()
         print(render_summary(summary, storage.url), end="")

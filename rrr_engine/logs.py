@@ -4,9 +4,9 @@ Library modules log to loggers under ``rrr_engine`` (``rrr_engine.nightly``, ...
 configure logging; the CLI alone calls :func:`start` once per command and
 :meth:`Console.close` when it ends. Three modes:
 
-* ``terminal`` - stderr is a terminal and no ``--log-format`` was given: no log lines unless
-  ``--log-level`` asks for them; the progress bar is shown; warnings, notes and the error are
-  printed as ``rrr: warning: ...`` lines.
+* ``terminal`` - stderr is a terminal and no ``--log-format`` was given: the progress bar,
+  and no log lines unless ``--log-level`` asks for them (then no bar); warnings, notes and the
+  error are printed as ``rrr: warning: ...`` lines.
 * ``text`` - stderr is not a terminal (cron, systemd, a pipe), or ``--log-format text``: one
   line per record, ``2026-11-29T20:31:02Z INFO nightly 2025-10-01 requirement 2025-10: 3
   stored, 0 unchanged`` (UTC, level, logger without the ``rrr_engine.`` prefix, message),
@@ -105,8 +105,9 @@ class Console:
 
     @property
     def terminal(self) -> bool:
-        """Whether stderr is a person's terminal (and so the place for a progress bar)."""
-        return self.mode == "terminal"
+        """Whether stderr is a person's terminal without log lines: the place for a progress
+        bar (``--log-level`` on a terminal prints log lines instead)."""
+        return self.mode == "terminal" and self.handler is None
 
     def note(self, message: str) -> None:
         """A note for the person who ran the command, printed when it ends (not in json)."""
