@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .money import exact
+from .notation import Exact
 
 __all__ = ["Band", "Cell", "Tranche", "cell_is_zero", "parse_bands", "split"]
 
@@ -30,13 +31,13 @@ class Band(BaseModel):
     """One band: ``ratio`` on the base above the previous ``upto``, up to this ``upto``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    upto: Decimal | None = Field(default=None, gt=0)
-    ratio: Decimal = Field(ge=0, le=1)
+    upto: Exact | None = Field(default=None, gt=0)
+    ratio: Exact = Field(ge=0, le=1)
 
     _f = field_validator("upto", "ratio", mode="before")(lambda cls, v: _no_float(v))
 
 
-Cell = Decimal | None | tuple[Band, ...]
+Cell = Exact | None | tuple[Band, ...]
 
 
 def parse_bands(category: str, raw: list[Any] | tuple[Any, ...]) -> tuple[Band, ...]:

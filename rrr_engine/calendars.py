@@ -127,6 +127,9 @@ class PeriodsSection(_Strict):
         return self
 
 
+_YEARS = (1900, 2999)
+
+
 class MonthlyPeriods:
     """Maintenance = calendar month; computation = ``lag`` months earlier."""
 
@@ -138,9 +141,13 @@ class MonthlyPeriods:
 
     def parse(self, text: object) -> Month:
         try:
-            return Month.parse(text)
+            month = Month.parse(text)
         except ValueError as exc:
             raise InputError(str(exc), field="period") from None
+        if not _YEARS[0] <= month.year <= _YEARS[1]:  # room for the lag and the carry window
+            raise InputError(f"{month} is outside the years {_YEARS[0]} to {_YEARS[1]}",
+                             field="period")
+        return month
 
     def computation(self, period: Month) -> Month:
         return period - self.lag

@@ -9,24 +9,25 @@ separated by semicolons::
 Each band's ratio applies to the part of the base above the previous band's amount up to and
 including its own (:mod:`rrr_engine.bands`); the last band is ``above`` (optionally followed
 by the previous amount, which must then match). Amounts are exact decimals in the pack's
-domestic currency; thousands may be grouped with commas (``16,900,000``). :func:`cell_text`
+domestic currency, in ASCII digits; thousands may be grouped with commas (``16,900,000``). :func:`cell_text`
 writes what :func:`parse_cell` reads back to the same value.
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from .bands import Cell, parse_bands
 from .money import dec_str
+from .notation import plain_decimal
 
 __all__ = ["CellTextError", "UNSET", "cell_text", "parse_cell"]
 
 UNSET = "unset"
 _BAND = re.compile(r"^(?P<ratio>\S+)\s+(?:up\s*to\s+(?P<upto>\S.*)|above(?:\s+(?P<above>\S.*))?)$",
                    re.IGNORECASE)
-_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
+_GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?$")
 
 
 class CellTextError(ValueError):
@@ -45,10 +46,9 @@ def cell_text(cell: Cell) -> str:
 
 def _ratio(text: str) -> Decimal:
     try:
-        number = Decimal(text[:-1].strip()).scaleb(-2) if text.endswith("%") else Decimal(text)
-        if not number.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
+        number = plain_decimal(text[:-1].strip()).scaleb(-2) if text.endswith("%") \
+            else plain_decimal(text)
+    except ValueError:
         raise CellTextError(f"{text!r} is not a ratio; write an exact decimal such as 0.03 or "
                             "3%") from None
     return number
@@ -57,10 +57,8 @@ def _ratio(text: str) -> Decimal:
 def _amount(text: str) -> Decimal:
     plain = text.replace(",", "") if _GROUPED.match(text) else text
     try:
-        number = Decimal(plain)
-        if not number.is_finite() or "," in plain:
-            raise InvalidOperation
-    except InvalidOperation:
+        number = plain_decimal(plain)
+    except ValueError:
         raise CellTextError(f"{text!r} is not an amount; write an exact decimal such as "
                             "16900000 or 16,900,000") from None
     return number

@@ -157,7 +157,7 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
                               opened=_opened_in(inst, computation), what="balances",
                               institution=inst.id)
     if avg.filled_days:
-        result.findings.append(filled_finding("balances", avg.filled_days))
+        result.findings.append(filled_finding("balances", avg))
     if avg.zero_days:
         result.findings.append({"code": "days_before_opening", "count": len(avg.zero_days),
                                 "message": f"{len(avg.zero_days)} day(s) before operations "
@@ -193,7 +193,7 @@ def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
     avg = monthly_average(series, month, missing_days=pack.setting("missing_days"),
                           what="holdings", institution=inst.id)
     if avg.filled_days:
-        result.findings.append(filled_finding("holdings", avg.filled_days))
+        result.findings.append(filled_finding("holdings", avg))
     in_force = pack.in_force(month)["interest"]
     result.held, result.excess, result.shortfall, result.interest = {}, {}, {}, {}
     for ccy, required in result.required.items():

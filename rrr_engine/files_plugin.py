@@ -27,17 +27,16 @@ def rrr_daily_balances(options: Mapping[str, Any], start: dt.date, end: dt.date)
     path = options.get("balances")
     if not path:
         return None
-    rows = read_balances(path, tuple(options.get("categories") or ()))
-    return [r for r in rows if start <= r.date <= end]
+    return read_balances(path, tuple(options.get("categories") or ()), window=(start, end))
 
 
 @hookimpl(trylast=True)
 def rrr_fx_rates(options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[FxRate] | None:
     path = options.get("fx_rates")
-    return None if not path else [r for r in read_fx_rates(path) if start <= r.date <= end]
+    return None if not path else read_fx_rates(path, window=(start, end))
 
 
 @hookimpl(trylast=True)
 def rrr_holdings(options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[HoldingRow] | None:
     path = options.get("holdings")
-    return None if not path else [r for r in read_holdings(path) if start <= r.date <= end]
+    return None if not path else read_holdings(path, window=(start, end))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from .averages import MonthlyAverage, key_label
 from .bands import cell_is_zero
 from .models import Institution
 from .rulesets import RulePack
@@ -20,14 +21,34 @@ __all__ = ["deadline_findings", "filled_finding"]
 _DAYS_SHOWN = 10
 
 
-def filled_finding(what: str, days: tuple[dt.date, ...]) -> dict[str, Any]:
-    """A finding listing the days whose balances were carried forward."""
+def _dates(days: Any) -> str:
     shown = ", ".join(str(d) for d in days[:_DAYS_SHOWN])
-    more = f" and {len(days) - _DAYS_SHOWN} more" if len(days) > _DAYS_SHOWN else ""
+    return shown + (f" and {len(days) - _DAYS_SHOWN} more" if len(days) > _DAYS_SHOWN else "")
+
+
+def filled_finding(what: str, avg: MonthlyAverage) -> dict[str, Any]:
+    """A finding listing the days whose balances were carried forward, per key.
+
+    ``dates``/``count`` are the days on which anything was carried; ``keys`` says, per
+    category and currency (per currency for holdings), on which days it was; ``partial_dates``
+    are the days the host sent some rows but not all, which the message names key by key.
+    """
+    days = avg.filled_days
+    keys = []
+    for key, dates in sorted(avg.filled.items(), key=lambda item: key_label(item[0])):
+        entry: dict[str, Any] = ({"category": key[0], "currency": key[1]}
+                                 if isinstance(key, tuple) else {"currency": key})
+        keys.append({**entry, "count": len(dates), "dates": [str(d) for d in dates]})
+    message = f"{len(days)} day(s) of {what} carried forward from the previous day: {_dates(days)}"
+    if avg.partial_days:
+        partial = set(avg.partial_days)
+        rows = [f"{key_label(key)} on {_dates([d for d in dates if d in partial])}"
+                for key, dates in sorted(avg.filled.items(), key=lambda i: key_label(i[0]))
+                if partial.intersection(dates)]
+        message += f"; rows the host did not send, carried forward per key: {'; '.join(rows)}"
     return {"code": "filled_days", "source": what, "count": len(days),
-            "dates": [str(d) for d in days],
-            "message": f"{len(days)} day(s) of {what} carried forward from the previous day: "
-                       f"{shown}{more}"}
+            "dates": [str(d) for d in days], "keys": keys,
+            "partial_dates": [str(d) for d in avg.partial_days], "message": message}
 
 
 def _due(pack: RulePack, code: str, start: dt.date, n: int, *, after: bool, text: str) -> dict:

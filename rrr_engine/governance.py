@@ -22,8 +22,10 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from . import audit, schema
-from .errors import InputError, PackNotApproved, ReviewRefused, SameReviewer
+from .errors import InputError, PackNotApproved, ReviewRefused, RuleFileError, SameReviewer
 from .rulesets import RulePack, _rule_files
+from .safe_read import read_bytes
+from .yamlsrc import MAX_BYTES
 
 __all__ = ["ACTIONS", "Approval", "Review", "approval_required", "approval_state", "approve",
            "check_run", "file_digests", "propose", "reject", "require_approval", "resolve_sha",
@@ -71,7 +73,8 @@ def same_person(a: str, b: str) -> bool:
 
 def file_digests(directory: Path) -> dict[str, str]:
     """sha256 of each rule file the pack's own hash covers, to name what changed."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in _rule_files(directory)}
+    return {p.name: hashlib.sha256(read_bytes(p, limit=MAX_BYTES, error=RuleFileError)).hexdigest()
+            for p in _rule_files(directory)}
 
 
 def review_entry(row: Any) -> dict[str, Any]:

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from .notation import Exact, check_id, check_text
 
 __all__ = [
     "CATEGORIES",
@@ -26,6 +28,7 @@ __all__ = [
     "FxRate",
     "HoldingRow",
     "Institution",
+    "event_order_problem",
 ]
 
 # The Vietnam pack's identifiers; a pack declares its own classes and categories, and these
@@ -69,21 +72,20 @@ class Institution(BaseModel):
     name: str = ""
     class_: str = Field(alias="class", min_length=1)
     reserve_currency: Literal["EUR", "JPY", "GBP", "CHF"] | None = None
-    agri_lending_share: Decimal | None = Field(default=None, ge=0, le=1)
-    proposed_vnd_ratios: dict[str, Decimal] = Field(default_factory=dict)
+    agri_lending_share: Exact | None = Field(default=None, ge=0, le=1)
+    proposed_vnd_ratios: dict[str, Exact] = Field(default_factory=dict)
     events: tuple[Event, ...] = ()
 
-    @field_validator("agri_lending_share", mode="before")
+    @field_validator("id")
     @classmethod
-    def _no_float_share(cls, value: object) -> object:
-        return _exact(value)
+    def _printable_id(cls, value: str) -> str:
+        # an id travels into SQL, file names and one-line messages: no NUL, no control codes
+        return check_id(value, "an institution id")
 
-    @field_validator("proposed_vnd_ratios", mode="before")
+    @field_validator("name")
     @classmethod
-    def _no_float_ratios(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {k: _exact(v) for k, v in value.items()}
-        return value
+    def _one_line_name(cls, value: str) -> str:
+        return check_text(value, "a name")
 
     @field_validator("proposed_vnd_ratios")
     @classmethod
@@ -96,11 +98,63 @@ class Institution(BaseModel):
         return value
 
 
-def _exact(value: object) -> object:
-    """Refuse binary floats where an exact decimal is meant: JSON/YAML numbers must be strings."""
-    if isinstance(value, float):
-        raise ValueError(f"{value!r} is a binary float; write it as a string such as \"{value}\"")
-    return value
+    @field_validator("events")
+    @classmethod
+    def _events_in_order(cls, events: tuple[Event, ...], info: ValidationInfo) -> tuple[Event, ...]:
+        problem = event_order_problem(events)
+        if problem:
+            raise ValueError(f"institution {info.data.get('id', '?')}: {problem}")
+        return events
+
+
+# Events that happen once in an institution's life, and the pairs that open and close a
+# status; status windows (rrr_engine.status) pair them in date order, so an order that makes
+# no sense would silently give a window nobody meant.
+_ONCE = ("licensed", "commenced_operations", "dissolution_approved", "bankruptcy_opened",
+         "licence_revoked")
+_PAIRS = {start: start.removesuffix("_start") + "_end" for start in EVENT_TYPES
+          if start.endswith("_start")}
+
+
+def event_order_problem(events: tuple[Event, ...]) -> str | None:
+    """What makes ``events`` an impossible history, or ``None``.
+
+    Refused: a one-off event twice; operations commenced before the licence (when the licence
+    date is given); an end before its start, a second start before the end of the first, a
+    second end with no start between. An end with no start at all is accepted: the status
+    held from before the records (a start given later would contradict it).
+    """
+    ordered = sorted(events, key=lambda e: e.date)  # stable: same-day events in file order
+    first: dict[str, dt.date] = {}
+    for event in ordered:
+        if event.type in _ONCE and event.type in first:
+            return (f"two {event.type} events ({first[event.type]} and {event.date}); it "
+                    "happens once")
+        first.setdefault(event.type, event.date)
+    licensed, commenced = first.get("licensed"), first.get("commenced_operations")
+    if licensed and commenced and commenced < licensed:
+        return (f"commenced_operations on {commenced} is before licensed on {licensed}; "
+                "operations start after the licence")
+    for start, end in _PAIRS.items():
+        opened: dt.date | None = None
+        closed: dt.date | None = None
+        starts = [e.date for e in ordered if e.type == start]
+        for event in (e for e in ordered if e.type in (start, end)):
+            if event.type == start:
+                if opened is not None:
+                    return (f"{start} on {event.date} while the {start} of {opened} has no "
+                            f"{end} before it")
+                opened, closed = event.date, None
+            elif opened is not None:
+                opened, closed = None, event.date
+            elif closed is not None:
+                return f"{end} on {event.date} follows {end} on {closed} with no {start} between"
+            elif starts:
+                return (f"{end} on {event.date} is before {start} on {starts[0]}; an end "
+                        "follows its start")
+            else:
+                closed = event.date
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from .models import Institution
+from .notation import Exact
 from .rules_model import PackHeader, StatusDef
 
 __all__ = ["Names"]
@@ -28,7 +29,7 @@ class Names:
         self.ids: dict[str, str] = {}
         # numeric institution fields a when: may compare (the loader has the final word)
         self.attributes = {n for n, f in Institution.model_fields.items()
-                           if f.annotation in (Decimal, Decimal | None)}
+                           if f.annotation in (Decimal, Decimal | None, Exact, Exact | None)}
 
     def _fail(self, section: str, path: tuple[Any, ...], problem: str, code: str = "schema") -> None:
         self.c.add(self.c.docs[section], (section, *path), ".".join(map(str, (section, *path))),

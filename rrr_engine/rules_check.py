@@ -25,9 +25,11 @@ from .reachability import unreachable_issues
 from .rule_names import Names
 from .rules_model import (Allowance, Exemption, InterestRate, PackHeader, RatioTable, Reduction,
                           Setting, StatusDef)
-from .rulesets import _SECTIONS, RulePack, _Calendar, _resolve_settings, load_pack
+from .rulesets import (_SECTIONS, RulePack, _Calendar, _resolve_settings, load_pack,
+                       not_sections)
+from .safe_read import read_text
 from .spans import Span, before
-from .yamlsrc import SourceDoc, load_document, validation_errors
+from .yamlsrc import MAX_BYTES, SourceDoc, load_document, validation_errors
 
 __all__ = ["CheckReport", "PackUnreadable", "check_pack", "version_spans"]
 
@@ -126,11 +128,8 @@ def _readable_files(directory: Path) -> list[Path]:
     files = sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
     if not files:
         raise PackUnreadable("no rule files (*.yaml) in the pack directory", file=directory)
-    for path in files:
-        try:
-            path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise PackUnreadable(f"cannot read file ({exc.__class__.__name__})", file=path) from None
+    for path in files:  # a file that cannot be read at all stops the check (bounded read)
+        read_text(path, limit=MAX_BYTES, error=PackUnreadable)
     return files
 
 
@@ -148,7 +147,7 @@ class _Collector:
                 continue
             if not isinstance(doc.data, dict):
                 self.issues.append(Issue("error", "schema", doc.file, 1, "(document)",
-                                         f"a rule file is a mapping of sections ({', '.join(_SECTIONS)})"))
+                                         not_sections(doc)))
                 continue
             for key in doc.data:
                 if key not in _SECTIONS:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .bands import Band, Cell, cell_is_zero, parse_bands
 from .money import RoundingPolicy
+from .notation import Exact
 from .periods import Month
 from .reporting import EventNotice, ReportDeadline
 
@@ -133,10 +134,10 @@ class Effective(_Strict):
 class Comparison(_Strict):
     """A numeric test on an institution attribute; bounds are exact decimals."""
 
-    gte: Decimal | None = None
-    gt: Decimal | None = None
-    lte: Decimal | None = None
-    lt: Decimal | None = None
+    gte: Exact | None = None
+    gt: Exact | None = None
+    lte: Exact | None = None
+    lt: Exact | None = None
 
     _f = field_validator("gte", "gt", "lte", "lt", mode="before")(lambda cls, v: _no_float(v))
 
@@ -217,7 +218,7 @@ class PackHeader(_Strict):
     domestic_currency: str
     foreign_reserve_currency: str | None = None
     elective_reserve_currencies: tuple[str, ...] = ()
-    election_threshold: Decimal = Decimal("0.5")
+    election_threshold: Exact = Decimal("0.5")
     classes: tuple[str, ...] = Field(min_length=1)
     categories: dict[str, CategoryDef] = Field(min_length=1)
     events: tuple[str, ...] = ()
@@ -290,7 +291,7 @@ class ProposedRatio(_Strict):
     """The institution proposes its own ratio (an institution field), floored by the law."""
 
     field: Literal["proposed_vnd_ratios"] = "proposed_vnd_ratios"
-    floor_fraction: Decimal = Field(gt=0, le=1)
+    floor_fraction: Exact = Field(gt=0, le=1)
 
 
 class Reduction(_Strict):
@@ -299,7 +300,7 @@ class Reduction(_Strict):
     effective: Effective
     citation: Citation
     when: When
-    factor: Decimal | None = Field(default=None, ge=0, le=1)
+    factor: Exact | None = Field(default=None, ge=0, le=1)
     proposed: ProposedRatio | None = None
 
     @model_validator(mode="after")
@@ -314,7 +315,7 @@ class InterestRate(_Strict):
     effective: Effective
     citation: Citation
     applies_to: Literal["domestic", "foreign"]
-    annual_rate: Decimal = Field(ge=0)
+    annual_rate: Exact = Field(ge=0)
     day_count_basis: int = Field(default=365, gt=0)
 
 
@@ -332,6 +333,6 @@ class Allowance(_Strict):
     citation: Citation
     when: When = When()
     currency: str = Field(pattern=r"^[A-Z]{3}$")
-    amount: Decimal = Field(ge=0)
+    amount: Exact = Field(ge=0)
 
     _f = field_validator("amount", mode="before")(lambda cls, v: _no_float(v))

@@ -135,6 +135,12 @@ def _resolve_settings(value: Any, settings: dict[str, Setting], doc: SourceDoc,
     return value
 
 
+def not_sections(doc: SourceDoc) -> str:
+    """Why a rule file whose document is not a mapping is refused."""
+    empty = "the file is empty (or holds only comments); " if doc.data is None else ""
+    return f"{empty}a rule file is a mapping of sections ({', '.join(_SECTIONS)})"
+
+
 def _rule_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
 
@@ -150,11 +156,10 @@ def load_pack(directory: str | Path) -> RulePack:
     digest = hashlib.sha256()
     docs: dict[str, SourceDoc] = {}
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        doc = load_document(path)
+        doc = load_document(path)  # bounded, regular files only: a FIFO here would block
+        digest.update(path.name.encode() + b"\0" + doc.raw + b"\0")  # the bytes parsed
         if not isinstance(doc.data, dict):
-            raise RuleFileError("a rule file is a mapping of sections "
-                                f"({', '.join(_SECTIONS)})", file=path, line=1)
+            raise RuleFileError(not_sections(doc), file=path, line=1)
         for key in doc.data:
             if key not in _SECTIONS:
                 raise RuleFileError(f"unknown section; expected one of {', '.join(_SECTIONS)}",

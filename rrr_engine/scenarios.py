@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from .engine import Engine
 from .errors import RrrError
 from .models import BalanceRow, FxRate, HoldingRow, Institution
+from .notation import Exact
 from .periods import days_between
 from .yamlsrc import load_document, parse_model
 
@@ -37,7 +38,7 @@ class Span(_M):
     institution: str
     category: str | None = None
     currency: str
-    amount: Decimal
+    amount: Exact
     from_: dt.date | None = Field(default=None, alias="from")
     to: dt.date | None = None
 
@@ -45,22 +46,22 @@ class Span(_M):
 class Rate(_M):
     date: dt.date
     currency: str
-    vnd_per_unit: Decimal
+    vnd_per_unit: Exact
 
 
 class ExpectTranche(_M):
     """One band of a tiered line, in band order."""
 
-    ratio: Decimal | None = None
-    base: Decimal | None = None
-    required: Decimal | None = None
+    ratio: Exact | None = None
+    base: Exact | None = None
+    required: Exact | None = None
 
 
 class ExpectLine(_M):
-    ratio: Decimal | None = None
-    class_ratio: Decimal | None = None
-    required: Decimal | None = None
-    average_base: Decimal | None = None
+    ratio: Exact | None = None
+    class_ratio: Exact | None = None
+    required: Exact | None = None
+    average_base: Exact | None = None
     rule: str | None = None
     reductions: list[str] | None = None
     tranches: list[ExpectTranche] | None = None
@@ -71,13 +72,13 @@ class Expect(_M):
     status: str | None = None
     exemption: dict[str, Any] | None = None
     lines: dict[str, ExpectLine] = {}
-    required: dict[str, Decimal] | None = None
-    held: dict[str, Decimal] | None = None
-    excess: dict[str, Decimal] | None = None
-    shortfall: dict[str, Decimal] | None = None
-    interest: dict[str, Decimal] | None = None
-    required_before_allowances: dict[str, Decimal] | None = None
-    allowances: dict[str, Decimal] | None = None  # rule id -> amount deducted
+    required: dict[str, Exact] | None = None
+    held: dict[str, Exact] | None = None
+    excess: dict[str, Exact] | None = None
+    shortfall: dict[str, Exact] | None = None
+    interest: dict[str, Exact] | None = None
+    required_before_allowances: dict[str, Exact] | None = None
+    allowances: dict[str, Exact] | None = None  # rule id -> amount deducted
     computation_period: str | None = None
     version: str | None = None  # the ruleset version applied
     period_dates: dict[str, str] | None = None

@@ -6,12 +6,18 @@ is decided. Cells are read as text; a cell Excel stored as a binary number is re
 it is not exact. A ratio cell is a ratio, ``unset`` or bands (:mod:`rrr_engine.cell_text`).
 The effective dates are months in a monthly pack and days (or months) in a calendar pack,
 where a date cell Excel made of a typed day is read as that day.
+
+The file is untrusted: it is opened through :mod:`rrr_engine.safe_read` (a regular file of at
+most :data:`MAX_TABLE_BYTES`); a workbook whose parts unpack to more than
+:data:`MAX_UNPACKED_BYTES` (a zip bomb) is refused before openpyxl reads it, and a table of
+more than :data:`MAX_ROWS` rows or :data:`MAX_COLUMNS` columns, or a cell longer than
+:data:`MAX_CELL` characters, is refused rather than read into memory.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,9 +30,18 @@ from .errors import RuleFileError
 from .pack_issues import Issue
 from .rules_model import RatioTable
 from .rulesets import RulePack
+from .safe_read import MiB, csv_rows, open_regular
 from .sheet_safety import restore
 
-__all__ = ["LABELS", "col", "read_table"]
+__all__ = ["LABELS", "MAX_CELL", "MAX_COLUMNS", "MAX_ROWS", "MAX_TABLE_BYTES",
+           "MAX_UNPACKED_BYTES", "col", "read_table"]
+
+# A decision table is a few dozen rows of short cells: a few kilobytes, as CSV or XLSX.
+MAX_TABLE_BYTES = 8 * MiB
+MAX_UNPACKED_BYTES = 32 * MiB
+MAX_ROWS = 10_000
+MAX_COLUMNS = 200
+MAX_CELL = 4096
 
 LABELS = ("pack", "table", "title", "effective_from", "effective_to", "citation_document",
           "citation_article", "citation_clause", "citation_amended_by", "citation_note")
@@ -52,12 +67,9 @@ class _Grid:
             self.rows, self.sheet = _read_xlsx(path)
         elif path.suffix.lower() == ".csv":
             self.sheet = ""
-            try:
-                with path.open(newline="", encoding="utf-8-sig") as handle:
-                    # the export quoted text a spreadsheet would run: take the quote off again
-                    self.rows = [[restore(c) for c in r] for r in csv.reader(handle)]
-            except (OSError, UnicodeDecodeError) as exc:
-                raise RuleFileError(f"cannot read file ({exc.__class__.__name__})", file=path) from None
+            # the export quoted text a spreadsheet would run: take the quote off again
+            self.rows = [[restore(c) if isinstance(c, str) else c for c in r]
+                         for r in _read_csv(path)]
         else:
             raise RuleFileError("expected a .csv or .xlsx file", file=path)
 
@@ -82,6 +94,9 @@ class _Grid:
             self.issue(r, c, what, f"{value!r} is stored as a binary number, which is not exact; "
                        "format the cell as Text and type the value (e.g. 0.03 or 3%)")
             return ""
+        if isinstance(value, str) and len(value) > MAX_CELL:
+            self.issue(r, c, what, f"the cell holds {len(value)} characters; at most {MAX_CELL}")
+            return ""
         if isinstance(value, (dt.date, dt.datetime)):
             day = value.date() if isinstance(value, dt.datetime) else value
             if month and self.calendar:  # a calendar pack's rules are dated by days
@@ -93,17 +108,57 @@ class _Grid:
         return str(value).strip()
 
 
+def _bounded(rows: Any, path: Path) -> list[list[Any]]:
+    """At most MAX_ROWS rows of at most MAX_COLUMNS cells (trailing empty cells dropped)."""
+    out: list[list[Any]] = []
+    for row in rows:
+        if len(out) == MAX_ROWS:
+            raise RuleFileError(f"more than {MAX_ROWS} rows; a decision table has one row per "
+                                "group of classes", file=path)
+        cells = list(row)
+        while cells and cells[-1] in (None, ""):
+            cells.pop()
+        if len(cells) > MAX_COLUMNS:
+            raise RuleFileError(f"row {len(out) + 1} has more than {MAX_COLUMNS} cells; a "
+                                "decision table has one column per category", file=path)
+        out.append(cells)
+    return out
+
+
+def _read_csv(path: Path) -> list[list[Any]]:
+    with csv_rows(path, limit=MAX_TABLE_BYTES, max_line=64 * 1024, error=RuleFileError,
+                  what="decision table") as records:
+        return _bounded((row for _, row in records), path)
+
+
 def _read_xlsx(path: Path) -> tuple[list[list[Any]], str]:
     from openpyxl import load_workbook
-    try:
-        wb = load_workbook(path, data_only=True, read_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file
-        raise RuleFileError(f"cannot read the workbook ({exc.__class__.__name__}: {exc})",
-                            file=path) from None
-    ws = wb.worksheets[0]
-    rows = [list(r) for r in ws.iter_rows(values_only=True)]
-    wb.close()
-    return rows, ws.title
+    with open_regular(path, limit=MAX_TABLE_BYTES, error=RuleFileError, what="workbook") as handle:
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                # zipfile stops each part at its declared size, so the sum bounds the reading
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise RuleFileError(f"cannot read the workbook: not an XLSX file ({exc})",
+                                file=path) from None
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise RuleFileError(f"the workbook unpacks to {unpacked // MiB} MiB; a decision table "
+                                f"is far smaller (limit {MAX_UNPACKED_BYTES // MiB} MiB)", file=path)
+        handle.seek(0)
+        try:
+            wb = load_workbook(handle, data_only=True, read_only=True)
+            try:
+                ws = wb.worksheets[0]
+                ws.reset_dimensions()  # a stale A1:XFD1048576 must not pad a million rows
+                return _bounded(ws.iter_rows(values_only=True), path), ws.title
+            finally:
+                wb.close()
+        except RuleFileError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file
+            raise RuleFileError(f"cannot read the workbook ({exc.__class__.__name__}: "
+                                f"{str(exc).splitlines()[0] if str(exc) else ''})",
+                                file=path) from None
 
 
 def _cell(grid: _Grid, r: int, c: int, cat: str) -> tuple[bool, Cell]:

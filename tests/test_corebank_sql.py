@@ -435,7 +435,7 @@ def test_plugin_stays_silent_without_its_options(options):
 @pytest.mark.parametrize("name, line, text", [
     ("bad_unknown_key", 8, "accounts.columns.term_month: unknown key; did you mean 'term_months'?"),
     ("bad_gl_unquoted", 12, "classification[1].gl_prefix: write GL prefixes as quoted strings"),
-    ("bad_yaml_syntax", 5, "not valid YAML"),
+    ("bad_yaml_syntax", 5, "invalid YAML"),
     ("bad_duplicate_key", 10, "classification[0].currency: duplicate key"),
     ("bad_two_outcomes", 10, "classification[1]: give exactly one of exclude"),
     ("bad_unmapped_column", 9, "classification[0].margin: needs accounts.columns.margin"),

@@ -120,8 +120,8 @@ def _load_with(tmp_path: Path, bad_file: str):
      "currency 'USD' is not one the pack holds reserves in (EUR)"),
     ("allowances_with_categories.yaml", "<pack>/allowances.yaml:5: allowances.0.when.categories: "
      "an allowance applies to the institution's total"),
-    ("allowances_float_amount.yaml", "<pack>/allowances.yaml:6: allowances.0.amount: inf is not "
-     "an exact decimal"),
+    ("allowances_float_amount.yaml", "<pack>/allowances.yaml:6: allowances.0.amount: '.inf' is "
+     "not a number in plain decimal notation"),
     ("periods_overlapping.yaml", "<pack>/periods.yaml:6: periods.maintenance.1.start: period P2 "
      "starts 2024-01-20, not after the previous period P1 ends (2024-01-23)"),
     ("periods_duplicate_id.yaml", "<pack>/periods.yaml:6: periods.maintenance.1.id: duplicate "

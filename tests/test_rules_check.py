@@ -119,7 +119,7 @@ def test_every_schema_error_of_every_file_is_reported():
     assert errors("schema_error") == [
         f"{base}/exemptions.yaml:5: exemptions.0.when.status: unknown status 'contro'; declared: special_control",
         f"{base}/exemptions.yaml:7: exemptions.1.effective.from: '2020-13' is not a month; expected YYYY-MM such as 2025-10",
-        f"{base}/interest.yaml:4: (file): invalid YAML: expected ',' or '}}', but got '<scalar>'",
+        f"{base}/interest.yaml:4: (file): invalid YAML: did not find expected ',' or '}}'",
         f"{base}/ratios.yaml:2: ratios.0.effective: required field is missing",
         f"{base}/ratios.yaml:3: ratios.0.efective: unknown field (check the spelling; unknown fields are not allowed)",
         f"{base}/ratios.yaml:12: ratios.1.rows.0.classes: unknown class 'banc'; declared: agency, bank, fund",

@@ -2,7 +2,9 @@
 
 It owns turning every problem in the file (YAML syntax, a duplicate key, a pydantic error, a
 cross-section check) into one :class:`rrr_engine.errors.InputError` reading
-``file:line: key: problem``. The YAML node tree (``compose``) keeps each key's position, so a
+``file:line: key: problem``. The file is read and composed by :mod:`rrr_engine.yamlsrc`, the
+engine's bounded reader (regular files only, size, depth and alias limits, duplicate keys
+refused with both lines), exactly as rule packs and institutions files are. The YAML node tree (``compose``) keeps each key's position, so a
 pydantic error location such as ``('classification', 3, 'currency')`` is walked down that tree
 to the line the person editing the file must look at.
 """
@@ -20,6 +22,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from rrr_engine.errors import InputError
+from rrr_engine.safe_read import read_text
+from rrr_engine.yamlsrc import MAX_BYTES, compose_text
 
 from .mapping import Mapping
 
@@ -31,29 +35,15 @@ Loc = tuple[str | int, ...]
 def load_mapping(path: str | Path) -> Mapping:
     """Read and validate the mapping file at ``path``; raise ``InputError`` with its line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(f"cannot read the mapping file: {err.strerror}", file=path) from err
+    text, _ = read_text(path, limit=MAX_BYTES, what="mapping file")
     return parse_mapping(text, file=str(path))
 
 
 def parse_mapping(text: str, *, file: str = "<mapping>") -> Mapping:
     """Validate mapping YAML given as text; ``file`` is only used in messages."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise InputError("the mapping file is empty", file=file, line=1)
-        _refuse_duplicate_keys(node, file)
-        data = loader.construct_document(node)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise InputError(f"not valid YAML: {problem}", file=file,
-                         line=mark.line + 1 if mark else None) from err
-    finally:
-        loader.dispose()
+    node, data = compose_text(text, file=file, error=InputError, dotted=_dotted)
+    if node is None:
+        raise InputError("the mapping file is empty", file=file, line=1)
     if not isinstance(data, dict):
         raise InputError("the mapping file must be a YAML mapping (key: value)", file=file, line=1)
     try:
@@ -73,23 +63,6 @@ def parse_mapping(text: str, *, file: str = "<mapping>") -> Mapping:
         message += f" (and {more} more problem{'s' * (more > 1)})" if more else ""
         raise InputError(message, file=file, line=_line(node, loc), field=_dotted(loc))
     return mapping
-
-
-def _refuse_duplicate_keys(node: yaml.Node, file: str, loc: Loc = ()) -> None:
-    # PyYAML keeps the last of two equal keys silently; in a rule that would drop a condition.
-    if isinstance(node, yaml.MappingNode):
-        seen: set[Any] = set()
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    raise InputError("duplicate key (the earlier one would be ignored)",
-                                     file=file, line=key.start_mark.line + 1,
-                                     field=_dotted((*loc, key.value)))
-                seen.add(key.value)
-            _refuse_duplicate_keys(value, file, (*loc, getattr(key, "value", "?")))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _refuse_duplicate_keys(item, file, (*loc, i))
 
 
 def _line(node: yaml.Node, loc: Loc) -> int:
