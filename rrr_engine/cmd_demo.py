@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"running rrr nightly for {len(dates)} dates ...", flush=True)
     with Storage.open(f"sqlite:///{out / 'rrr.sqlite'}") as storage:
         job = NightlyJob(engine, storage, sources, reports_dir=out / "reports")
-        progress = Progress(len(dates), enabled=args.progress or sys.stderr.isatty())
+        progress = Progress(len(dates), enabled=args.progress or args.console.terminal)
         try:
             summary = job.run(dates, command="rrr demo", on_day=lambda d: progress.step(str(d.day)))
         finally:

@@ -86,6 +86,9 @@ def render_table(results: list[dict[str, Any]]) -> str:
                     band = f"{_group_digits(t['from'])}..{upto}"
                     out.append(f"  {'':<{w + 5}}{_group_digits(t['base']):>26}{t['ratio']:>9}"
                                f"{_group_digits(t['required']):>24}  band {band}")
+            # the law behind the lines, once each: the documents and their amendments
+            cited = dict.fromkeys(c for ln in r["lines"] for c in ln["citations"])
+            out.extend(f"  law: {c}" for c in cited)
             for a in r.get("allowances") or ():
                 out.append(f"  allowance {a['rule']}: {a['currency']} "
                            f"-{_group_digits(a['deducted'])} of {_group_digits(a['amount'])} "

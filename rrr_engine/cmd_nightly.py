@@ -21,7 +21,8 @@ from .errors import InputError
 from .nightly import DayOutcome, KillSwitch, NightlyJob, NightlySummary
 from .periods import days_between
 from .progress import Progress
-from .storage import Storage, default_url, display_url
+from .redact import mask_argv
+from .storage import Storage, default_url
 
 __all__ = ["default_rules", "logged_command", "register", "run", "source_options"]
 
@@ -53,7 +54,8 @@ def add_source_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fx-rates", help="FX rates CSV (file plugin)")
     p.add_argument("--holdings", help="central-bank holdings CSV (file plugin)")
     p.add_argument("--source", action="append", type=_pair, default=[], metavar="KEY=VALUE",
-                   help="an option for host plugins, e.g. corebank_url=... (repeatable)")
+                   help="an option for host plugins, e.g. corebank_url=... (repeatable); a "
+                        "value env:NAME or file:PATH is read from that variable or file")
 
 
 def source_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -89,12 +91,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def logged_command(argv: list[str]) -> str:
-    """The command line for the run log, with passwords in URLs (``--db``, ``KEY=URL``) hidden."""
-    shown = []
-    for arg in argv:
-        key, sep, value = arg.partition("=") if "=" in arg.split("://")[0] else ("", "", arg)
-        shown.append(f"{key}{sep}{display_url(value)}" if "://" in value else arg)
-    return " ".join(["rrr", *shown])
+    """The command line for the run log, secrets hidden (:func:`rrr_engine.redact.mask_argv`)."""
+    return " ".join(["rrr", *mask_argv(argv)])
 
 
 def dates_of(args: argparse.Namespace) -> list[dt.date]:
@@ -120,27 +118,22 @@ def run(args: argparse.Namespace) -> int:
         job = NightlyJob(engine, storage, source_options(args), restate=args.restate,
                          reports_dir=None if args.no_reports else args.out / "reports", kill=kill,
                          production=args.production)
-        progress = Progress(len(dates), enabled=args.progress or sys.stderr.isatty())
-        notes: dict[str, None] = {}
+        console = args.console
+        progress = Progress(len(dates), enabled=args.progress or console.terminal)
 
         def on_day(day: DayOutcome) -> None:
+            # warnings were logged as they arose; the console prints them again at the end
             progress.step(str(day.day))
-            for w in day.warnings:
-                notes[f"warning: {w}"] = None
             for s in day.stages:
                 if s.skipped:
-                    notes[f"note: {s.skipped}"] = None
+                    console.note(s.skipped)
 
         try:
-            summary = job.run(dates, command=logged_command(sys.argv[1:]), on_day=on_day)
+            summary = job.run(dates, command=logged_command(getattr(args, "argv", sys.argv[1:])),
+                              on_day=on_day)
         finally:
             progress.close()
         print(render_summary(summary, storage.url), end="")
-        if summary.approval is not None and not summary.approval.current:
-            notes[f"warning: {summary.approval.detail} (demo mode ran it; production mode "
-                  "refuses it)"] = None
-        for line in notes:
-            print(f"rrr: {line}", file=sys.stderr)
     return EXIT_SHORTFALL if summary.shortfalls else EXIT_OK
 
 

@@ -112,17 +112,21 @@ def render_restatements(rows: list) -> str:
 
 
 def run_restatements(args: argparse.Namespace) -> int:
+    from . import audit
     from .locked_periods import restatement_csv, restatement_rows, restatements
-    from .reports import write_atomic
+    from .provenance import Provenance
+    from .safe_files import write_text
     from .storage import Storage
 
     with Storage.open(db_url(args)) as store, store.transaction() as conn:
         rows = [row for old, new in restatements(conn, period=args.period)
                 for row in restatement_rows(old, new)]
+        seq, digest = audit.head(conn)
     sys.stdout.write(render_restatements(rows) or
                      "no restatement" + (f" for {args.period}" if args.period else "") + "\n")
     if args.csv:
-        text = restatement_csv(rows)
-        write_atomic(args.csv, lambda p: p.write_text(text, encoding="utf-8"))
+        # a query, not a run: no run id, and each row names its own packs
+        text = restatement_csv(rows, Provenance("", "", "", "", "", f"{seq}:{digest}"))
+        write_text(args.csv, text, bom=True)
         print(f"wrote {args.csv}")
     return 0

@@ -37,14 +37,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from . import audit
     from .cmd_nightly import logged_command
     from .cmd_periods import render_restatements
     from .engine import Engine
     from .errors import InputError
     from .locked_periods import restatement_csv, restatement_rows
+    from .provenance import Provenance
     from .reevaluate import reevaluate
-    from .reports import write_atomic
     from .restored import read_known
+    from .safe_files import write_text
     from .storage import Storage
 
     engine = Engine(args.rules)
@@ -54,8 +56,10 @@ def run(args: argparse.Namespace) -> int:
     with Storage.open(db_url(args)) as store:
         done = reevaluate(store, engine, first, last, by=args.by or getpass.getuser(),
                           why=args.why, production=args.production,
-                          command=logged_command(sys.argv[1:]),
+                          command=logged_command(getattr(args, "argv", sys.argv[1:])),
                           known=read_known(args.institutions, engine))
+        with store.transaction() as conn:
+            seq, digest = audit.head(conn)  # what the restatement CSV was written under
     for item, number in done.written:
         s = item.stored
         print(f"{s.institution_id} {s.maintenance_period} {s.stage}: v{s.result_version} -> "
@@ -74,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"rrr: warning: {done.approval.detail} (demo mode ran it; production mode refuses "
               "it)", file=sys.stderr)
     if args.csv:
-        text = restatement_csv(rows)
-        write_atomic(args.csv, lambda p: p.write_text(text, encoding="utf-8"))
+        text = restatement_csv(rows, Provenance.of(engine.pack, run_id=done.run_id,
+                                                   approval=done.approval.state,
+                                                   audit_head=f"{seq}:{digest}"))
+        write_text(args.csv, text, bom=True)
         print(f"wrote {args.csv}")
     return 0

@@ -2,7 +2,9 @@
 
 The nightly job writes reports itself; this command rewrites them from what is stored (the
 latest result versions), e.g. into another folder, or after a run was stopped between a
-date's commit and its reports.
+date's commit and its reports. It is a run of its own: it records a run manifest (command
+``rrr report``), whose id every report it writes carries, and, like the nightly, refuses in
+production mode a pack that is not approved (the pack rounds the figures it reports).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, StorageError
 
 __all__ = ["register", "run"]
 
@@ -27,17 +29,38 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .cmd_nightly import default_rules
+    from . import __version__
+    from .cmd_nightly import default_rules, logged_command
     from .engine import Engine
+    from .governance import check_run
     from .reports import write_period_reports
     from .storage import Storage, default_url
 
     engine = Engine(args.rules or default_rules())
+    pack = engine.pack
     with Storage.open(args.db or default_url(args.out)) as storage:
-        written = write_period_reports(storage, engine, args.period, args.out / "reports")
-    if not written:
-        raise InputError(f"no stored results for maintenance period {args.period} in "
-                         f"{storage.url}", field="--period")
+        with storage.transaction() as conn:
+            approval = check_run(conn, pack, command="report")
+        run_id = storage.start_run(
+            command=logged_command(getattr(args, "argv", [])), engine_version=__version__,
+            ruleset={"id": pack.id, "label": pack.header.label, "sha256": pack.sha256},
+            sources={}, date_from=None, date_to=None,
+            mode="production" if approval.production else "demo",
+            ruleset_approval=approval.state)
+        try:
+            written = write_period_reports(storage, engine, args.period, args.out / "reports",
+                                           run_id=run_id, approval=approval.state)
+            if not written:
+                raise InputError(f"no stored results for maintenance period {args.period} in "
+                                 f"{storage.url}", field="--period")
+        except Exception as exc:
+            try:
+                storage.finish_run(run_id, outcome="error", exit_code=-1, error_message=str(exc))
+            except StorageError:
+                pass  # the store itself failing must not hide what stopped the run
+            raise
+        storage.finish_run(run_id, outcome="ok", exit_code=0,
+                           summary={"period": args.period, "reports": [str(p) for p in written]})
     for path in written:
         print(path)
     return 0

@@ -34,7 +34,8 @@ def window(w: Window) -> str:
 
 
 def cite(citation: Any) -> str:
-    """A citation with its note (e.g. "as amended by ..."), which a reviewer needs too."""
+    """A citation (with the documents that amended it) and its note, which a reviewer needs
+    too."""
     return f"{citation} ({citation.note})" if citation.note else str(citation)
 
 

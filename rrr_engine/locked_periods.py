@@ -25,7 +25,9 @@ from sqlalchemy import Connection, select
 from . import audit, schema
 from .errors import InputError, SubmissionRefused
 from .money import dec_str, exact
+from .provenance import Provenance
 from .resultstore import STAGES, StoredResult, latest_for_period, version
+from .sheet_safety import inert
 
 __all__ = ["RestatementRow", "Submitted", "restatement_csv", "restatement_rows",
            "restatements", "submission_entry", "submissions", "submit"]
@@ -184,13 +186,17 @@ def _rows(old: StoredResult, new: StoredResult) -> list[RestatementRow]:
     return rows
 
 
-def restatement_csv(rows: Iterable[RestatementRow]) -> str:
-    """The restatement report as CSV: plain decimal figures, one row per figure that moved."""
+def restatement_csv(rows: Iterable[RestatementRow], provenance: Provenance | None = None) -> str:
+    """The restatement report as CSV: plain decimal figures, one row per figure that moved;
+    text cells inert for spreadsheets (:mod:`rrr_engine.sheet_safety`); the provenance, if
+    given, as trailing columns."""
     names = [f.name for f in fields(RestatementRow)]
+    head, tail = provenance.columns() if provenance is not None else ([], [])
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(names)
+    w.writerow(names + head)
     for row in rows:
-        w.writerow(["" if v is None else dec_str(v) if isinstance(v, Decimal) else v
-                    for v in (getattr(row, n) for n in names)])
+        w.writerow(["" if v is None else dec_str(v) if isinstance(v, Decimal) else
+                    str(v) if isinstance(v, int) else inert(v)
+                    for v in (getattr(row, n) for n in names)] + tail)
     return buf.getvalue()

@@ -15,6 +15,11 @@ Before anything is written the pack's approval is checked (:mod:`rrr_engine.gove
 production mode an unapproved pack is refused; otherwise its state goes into the run
 manifest. A result that supersedes a submitted one is a restatement, listed in the summary.
 
+Progress is logged to the ``rrr_engine.nightly`` logger: the run's start and end, one line
+per date and stage once committed (``2025-10-01 requirement 2025-10: 3 stored, 0
+unchanged``), the reports written, and each warning as it arises; the JSON log format carries
+``date``, ``stage`` and ``period`` as fields.
+
 A run killed anywhere loses at most the uncommitted date; re-running redoes it identically,
 because the outcome depends only on the source and the stored state. ``RRR_TEST_KILL_AFTER=n``
 (tests only) ends the process with ``os._exit(137)`` inside a transaction once n rows have
@@ -24,6 +29,7 @@ been written.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +43,7 @@ from .engine import Engine
 from .errors import InputError, RrrError, SnapshotConflict, StorageError
 from .governance import Approval, check_run
 from .locked_periods import restatements
+from .redact import mask_options, resolve_options
 from .resultstore import (StoredResult, institution_fingerprints, latest, results_as_of,
                           stored_keys)
 from .snapshots import DaySnapshot, delete_day, read_day, write_day
@@ -46,6 +53,8 @@ from .storage import Storage
 __all__ = ["DayOutcome", "KillSwitch", "NightlyJob", "NightlySummary"]
 
 KILL_ENV = "RRR_TEST_KILL_AFTER"
+
+log = logging.getLogger(__name__)
 
 
 class KillSwitch:
@@ -118,7 +127,8 @@ class NightlyJob:
                  kill: KillSwitch | None = None, production: bool = False) -> None:
         self.engine, self.storage, self.restate = engine, storage, restate
         self.production = production
-        self.options = engine.source_options(sources)
+        self.shown_sources = mask_options(sources)  # for the run log: references, no secret
+        self.options = engine.source_options(resolve_options(sources))
         self.reports_dir = reports_dir
         self.kill = kill or KillSwitch()
         self.institutions = engine.hooks.institutions(self.options)
@@ -135,17 +145,23 @@ class NightlyJob:
         run_id = self.storage.start_run(
             command=command, engine_version=__version__,
             ruleset={"id": pack.id, "label": pack.header.label, "sha256": pack.sha256},
-            sources=_shown(self.options), date_from=min(dates, default=None),
+            sources=self.shown_sources, date_from=min(dates, default=None),
             date_to=max(dates, default=None),
             mode="production" if approval.production else "demo",
             ruleset_approval=approval.state)
         summary = NightlySummary(approval=approval)
+        span = f"{min(dates)}..{max(dates)}" if dates else "no dates"
+        log.info("run %s started: %d date(s) %s, pack %s %s sha256 %s (%s)", run_id, len(dates),
+                 span, pack.id, pack.header.label, pack.sha256, approval.state,
+                 extra={"fields": {"run_id": run_id}})
+        if not approval.current:
+            log.warning("%s (demo mode ran it; production mode refuses it)", approval.detail)
         day: dt.date | None = None
         try:
             for day in dates:
                 outcome = self.process(day, run_id=run_id)
                 summary.days.append(outcome)
-                summary.reports.extend(self._after_commit(day))
+                summary.reports.extend(self._after_commit(day, run_id, approval.state))
                 on_day(outcome)
             summary.shortfalls = self.shortfalls(dates)
             with self.storage.transaction() as conn:
@@ -159,6 +175,8 @@ class NightlyJob:
                                f"{f' (dates up to {done} are stored)' if done else ''}: {exc.message}")
             outcome = ("error" if isinstance(exc, RrrError) else
                        "interrupted" if isinstance(exc, KeyboardInterrupt) else "internal_error")
+            log.error("run %s stopped at %s: %s", run_id, day or "the start", outcome,
+                      extra={"fields": {"run_id": run_id, "date": day}})
             try:
                 self.storage.finish_run(run_id, outcome=outcome, exit_code=-1,
                                         error_message=str(exc),
@@ -168,6 +186,11 @@ class NightlyJob:
                 pass  # the store itself failing must not hide what stopped the run
             raise
         summary.rows_written = self.kill.count
+        d = summary.as_dict()
+        log.info("run %s finished: %d date(s), %d result version(s) stored, %d shortfall(s), "
+                 "%d restatement(s)", run_id, d["dates"], d["results_written"],
+                 len(summary.shortfalls), len(summary.restated),
+                 extra={"fields": {"run_id": run_id}})
         self.storage.finish_run(run_id, outcome="shortfall" if summary.shortfalls else "ok",
                                 exit_code=3 if summary.shortfalls else 0,
                                 input_fingerprint=summary.input_fingerprint,
@@ -183,10 +206,12 @@ class NightlyJob:
             outcome = DayOutcome(day, status, len(snap.balances), fingerprint=snap.fingerprint)
             if not snap.balances and self.engine.pack.calendar.is_working_day(day):
                 outcome.warnings.append(f"{day} is a working day but the source gave no balances")
+                log.warning("%s", outcome.warnings[-1], extra={"fields": {"date": day}})
             for period, stage in self._due(conn, day, changed=status != "unchanged"):
                 outcome.stages.append(evaluate_stage(
                     conn, self.engine, self.institutions, period, stage, as_of=day,
                     run_id=run_id, now=now, tick=self.kill.tick))
+        _log_day(outcome)  # committed
         return outcome
 
     def _store(self, conn: Any, snap: DaySnapshot, *, run_id: str, now: dt.datetime) -> str:
@@ -230,7 +255,7 @@ class NightlyJob:
         # oldest period first, requirement before close: a deterministic order of writes
         return sorted(due, key=lambda ps: (ps[0].first, ps[1] != "requirement"))
 
-    def _after_commit(self, day: dt.date) -> list[Path]:
+    def _after_commit(self, day: dt.date, run_id: str, approval: str) -> list[Path]:
         """Reports and publication for the results ``day``'s run stored (idempotent)."""
         with self.storage.transaction() as conn:
             created = results_as_of(conn, [day])
@@ -243,8 +268,12 @@ class NightlyJob:
         from .reports import write_period_reports  # matplotlib/openpyxl only when reporting
         written: list[Path] = []
         for name in sorted({r.maintenance_period for r in created}):
-            written += write_period_reports(self.storage, self.engine, name, self.reports_dir,
-                                            options=self.options)
+            files = write_period_reports(self.storage, self.engine, name, self.reports_dir,
+                                         run_id=run_id, approval=approval, options=self.options)
+            log.info("%s reports %s: %d file(s) in %s", day, name, len(files),
+                     files[0].parent if files else self.reports_dir,
+                     extra={"fields": {"date": day, "stage": "reports", "period": name}})
+            written += files
         return written
 
     def shortfalls(self, days: Iterable[dt.date]) -> list[StoredResult]:
@@ -253,6 +282,24 @@ class NightlyJob:
             return [r for r in results_as_of(conn, days)
                     if r.stage == "close" and r.has_shortfall
                     and latest(conn, r.institution_id, r.maintenance_period, r.stage).key == r.key]
+
+
+def _log_day(day: DayOutcome) -> None:
+    """One line for the date's snapshot, one per stage evaluated."""
+    log.info("%s snapshot %s: %d balance row(s)", day.day, day.snapshot, day.rows,
+             extra={"fields": {"date": day.day, "stage": "snapshot", "status": day.snapshot,
+                               "rows": day.rows}})
+    for s in day.stages:
+        fields = {"date": day.day, "stage": s.stage, "period": str(s.period)}
+        if s.skipped:
+            log.info("%s %s %s: %s", day.day, s.stage, s.period,
+                     s.skipped.removeprefix(f"{s.stage} of {s.period} "),
+                     extra={"fields": {**fields, "skipped": True}})
+        else:
+            log.info("%s %s %s: %d stored, %d unchanged", day.day, s.stage, s.period,
+                     len(s.written), len(s.unchanged),
+                     extra={"fields": {**fields, "stored": len(s.written),
+                                       "unchanged": len(s.unchanged)}})
 
 
 def _last_ended(periods: Any, day: dt.date) -> Any:
@@ -277,14 +324,3 @@ def _difference(old: DaySnapshot, new: DaySnapshot) -> str:
             return f"{part}: the source now has {'no' if b[part] is None else 'a'} holdings source"
     return "figures differ"
 
-
-def _shown(options: Mapping[str, Any]) -> dict[str, Any]:
-    """Source options fit for the run log: strings only, passwords in URLs hidden."""
-    from .storage import display_url
-    out = {}
-    for key, value in options.items():
-        if key in ("classes", "categories"):
-            continue
-        text = str(value)
-        out[key] = display_url(text) if "://" in text else text
-    return out

@@ -20,6 +20,7 @@ import yaml
 
 from .money import dec_str
 from .rules_model import RatioRow, RatioTable
+from .safe_files import write_text
 
 __all__ = ["Layout", "layout_of", "render_table", "table_span", "with_table", "write_atomically"]
 
@@ -88,19 +89,20 @@ def render_table(table: RatioTable, categories: list[str], indent: int = 2,
         eff += f", to: {date(table.effective.to)}"
     lines.append(f"{inner}effective: {{{eff}}}")
     c = table.citation
-    parts = [("document", c.document), ("article", c.article), ("clause", c.clause),
-             ("note", c.note)]
+    amended = f"[{', '.join(_quoted(d) for d in c.amended_by)}]" if c.amended_by else None
+    parts = [("document", _quoted(c.document)), ("article", _quoted(c.article)),
+             ("clause", c.clause and _quoted(c.clause)), ("amended_by", amended),
+             ("note", c.note and _quoted(c.note))]
     if layout.citation_block:
         lines.append(f"{inner}citation:")
-        lines += [f"{inner}  {k}: {_quoted(v)}" for k, v in parts if v is not None]
+        lines += [f"{inner}  {k}: {v}" for k, v in parts if v is not None]
     else:
-        first = f"{inner}citation: {{document: {_quoted(c.document)}, article: {_quoted(c.article)}"
-        if c.clause is not None:
-            first += f", clause: {_quoted(c.clause)}"
-        if c.note is None:
-            lines.append(first + "}")
-        else:
-            lines += [first + ",", " " * (len(inner) + len("citation: {")) + f"note: {_quoted(c.note)}}}"]
+        # document, article and clause on the first line; amended_by and note on their own
+        first = f"{inner}citation: {{" + ", ".join(f"{k}: {v}" for k, v in parts[:3] if v is not None)
+        more = [f"{k}: {v}" for k, v in parts[3:] if v is not None]
+        pad = " " * (len(inner) + len("citation: {"))
+        lines += [first + ("," if more else "}")]
+        lines += [pad + m + ("," if i < len(more) - 1 else "}") for i, m in enumerate(more)]
     lines.append(f"{inner}rows:")
     for row in table.rows:
         lines += _row(row, categories, inner, layout)
@@ -191,6 +193,5 @@ def _last_id(item: yaml.Node) -> str:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    """Replace the rule file ``path`` by ``text`` at once, keeping the file's own mode."""
+    write_text(path, text, keep_mode=True, what="rule file")

@@ -1,7 +1,8 @@
 """A one-line progress bar on stderr for long backfills (no dependency).
 
-Shown only when asked: the nightly command enables it when stderr is a terminal or with
-``--progress``, so logs of scheduled runs are not filled with carriage returns.
+Shown only when asked: the nightly command enables it when stderr is a person's terminal
+(:attr:`rrr_engine.logs.Console.terminal`) or with ``--progress``, so logs of scheduled runs
+are not filled with carriage returns; they get one log line per date instead.
 """
 
 from __future__ import annotations

@@ -5,20 +5,25 @@ end-of-day balance as a step line (days without a row carry the previous balance
 average), the requirement as a horizontal line, and the held average dashed; the area below
 the requirement is shaded where the balance dips under it. Uses matplotlib's Agg backend
 (no display needed) through the object API, never pyplot's global figure state.
+
+Day ticks are labelled from the dates themselves (no time zone, no locator), each label
+unique: the day of the month within one month, day and month within a year, and the year too
+beyond. The report's provenance is printed as a footer line and stored as PNG text chunks
+(``pack_id``, ``pack_sha256``, ``run_id``, ``audit_head``, ...).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from . import __version__
+from .provenance import Provenance
 from .reports import ChartSeries
 
 __all__ = ["write_chart"]
@@ -41,12 +46,27 @@ def _plot(value: Decimal, scale: Decimal) -> float:
     return float(value / scale)
 
 
-def write_chart(series: list[ChartSeries], period: Any, path: Path) -> None:
+def write_chart(series: list[ChartSeries], period: Any, file: IO[bytes] | str,
+                source: Provenance) -> None:
     """Write one PNG (1200 px wide, 420 px per currency panel) for one institution."""
-    chart_figure(series, period).savefig(path, format="png")
+    fig = chart_figure(series, period, footer="\n".join(source.lines()))
+    metadata = {"Title": f"{series[0].institution} reserve holdings, {period}",
+                "Software": f"rrr-engine {__version__}", **dict(source.items())}
+    fig.savefig(file, format="png", metadata=metadata)
 
 
-def chart_figure(series: list[ChartSeries], period: Any) -> Figure:
+def tick_labels(days: list[dt.date]) -> list[str]:
+    """A unique label per day: ``01``; ``01 Sep``; ``01 Sep 2025`` as the span requires."""
+    if (days[0].year, days[0].month) == (days[-1].year, days[-1].month):
+        shown = [f"{d.day:02d}" for d in days]
+    elif days[0].year == days[-1].year:
+        shown = [f"{d.day:02d} {d:%b}" for d in days]
+    else:
+        shown = [f"{d.day:02d} {d:%b %Y}" for d in days]
+    return shown if len(set(shown)) == len(shown) else [d.isoformat() for d in days]
+
+
+def chart_figure(series: list[ChartSeries], period: Any, footer: str = "") -> Figure:
     """The chart as a matplotlib figure (one panel per reserve currency)."""
     if not series:
         raise ValueError("no series to chart")
@@ -78,8 +98,8 @@ def chart_figure(series: list[ChartSeries], period: Any) -> Figure:
         # every day of a month; weekly beyond (ECB periods run six weeks or more); never the
         # extra step point, which is not a day of the period
         one_month = (s.days[0].year, s.days[0].month) == (s.days[-1].year, s.days[-1].month)
-        ax.set_xticks(s.days if len(s.days) <= 31 else s.days[::7])
-        ax.xaxis.set_major_formatter(DateFormatter("%d" if one_month else "%d %b"))
+        ticks = s.days if len(s.days) <= 31 else s.days[::7]
+        ax.set_xticks(ticks, labels=tick_labels(ticks))
         ax.tick_params(axis="x", labelsize=8)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.1f}"))
         ax.set_ylabel(f"{s.currency} {unit}".strip())
@@ -97,5 +117,9 @@ def chart_figure(series: list[ChartSeries], period: Any) -> Figure:
         ax.set_title(f"{s.institution}: central-bank balance vs required reserve, "
                      f"{s.currency}, maintenance period {period} - {verdict}", fontsize=11,
                      color="#C00000" if s.shortfall > 0 else "black")
-    fig.tight_layout()
+    if footer:
+        fig.text(0.005, 0.003, footer, fontsize=6.5, color="#555555", ha="left", va="bottom")
+        fig.tight_layout(rect=(0, 0.3 / height, 1, 1))
+    else:
+        fig.tight_layout()
     return fig

@@ -14,8 +14,17 @@ stored result versions:
 
 and writes each as CSV, all of them as one formatted XLSX workbook (:mod:`report_xlsx`), and
 a PNG chart per closed institution (:mod:`report_chart`). Stored figures are exact; they are
-rounded here, once, by the pack's rounding policy. Every file is written to a temporary name
-and renamed into place, so a reader never sees half a report.
+rounded here, once, by the pack's rounding policy. Every file is written through
+:func:`rrr_engine.safe_files.write_atomic` (a temporary file beside it, renamed into place,
+owner-only), so a reader never sees half a report.
+
+Every report carries its :class:`Provenance`: the pack (id, version, sha256) and its approval
+state, the run that wrote it and the audit-log head it was written under. A CSV carries it as
+trailing columns repeated on every row (a leading comment line would break ordinary CSV
+readers, and a row copied elsewhere keeps its origin); the workbook as a Provenance sheet and
+every sheet's printed footer; the chart as a footer line and PNG text chunks. CSV files are
+UTF-8 with a byte-order mark, so Excel shows Vietnamese names intact, and text cells are made
+inert for spreadsheets (:mod:`rrr_engine.sheet_safety`).
 """
 
 from __future__ import annotations
@@ -24,7 +33,6 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -32,16 +40,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from . import audit
 from .engine import CARRY_WINDOW_DAYS, Engine
-from .errors import ReportError
 from .locked_periods import RestatementRow, restatement_rows, restatements
 from .money import dec_str
+from .provenance import Provenance
 from .resultstore import StoredResult, latest_for_period, read_averages, read_lines
+from .safe_files import write_atomic, write_text
+from .sheet_safety import inert
 from .snapshots import read_holdings
 from .storage import Storage
 
-__all__ = ["ChartSeries", "PeriodReport", "ReportTable", "build_period_report", "write_atomic",
-           "write_period_reports"]
+__all__ = ["ChartSeries", "Col", "PeriodReport", "ReportTable", "build_period_report",
+           "csv_text", "write_period_reports"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,7 @@ class PeriodReport:
     period: Any  # Month or DatedPeriod
     tables: list[ReportTable]
     charts: dict[str, list[ChartSeries]]  # institution -> one series per reserve currency
+    audit_head: str = ""  # SEQ:HASH of the audit log, read with the figures
 
 
 def _ratio(value: Decimal) -> str:
@@ -139,6 +151,7 @@ def build_period_report(storage: Storage, engine: Engine, period: Any) -> Period
         holdings = read_holdings(conn, period.first - carry, period.last) if closes else []
         restated = [row for old, new in restatements(conn, period=str(period))
                     for row in restatement_rows(old, new)]
+        seq, digest = audit.head(conn)
     for r in closes:
         x = r.exact
         if r.status == "exempt" or x.get("held") is None:
@@ -162,7 +175,8 @@ def build_period_report(storage: Storage, engine: Engine, period: Any) -> Period
             "int" if f.name.endswith("_version") and "ruleset" not in f.name else "text",
             "currency") for f in dataclasses.fields(RestatementRow)],
         [dataclasses.asdict(r) for r in restated])
-    return PeriodReport(period, [t for t in (dtbb, req, obl, rest) if t.rows], charts)
+    return PeriodReport(period, [t for t in (dtbb, req, obl, rest) if t.rows], charts,
+                        f"{seq}:{digest}")
 
 
 def _series(r: StoredResult, cur: str, period: Any, holdings: list, money: Callable) -> ChartSeries:
@@ -179,58 +193,54 @@ def _series(r: StoredResult, cur: str, period: Any, holdings: list, money: Calla
                        *(money(x[k][cur], cur) for k in ("required", "held", "excess", "shortfall")))
 
 
-def csv_text(table: ReportTable) -> str:
-    """The table as CSV: plain decimal amounts (no grouping), already rounded."""
+def csv_text(table: ReportTable, provenance: Provenance | None = None) -> str:
+    """The table as CSV: plain decimal amounts (no grouping), already rounded; text cells inert
+    for spreadsheets; the provenance, if given, as trailing columns on every row."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow([c.key for c in table.columns])
+    head, tail = provenance.columns() if provenance is not None else ([], [])
+    w.writerow([c.key for c in table.columns] + head)
     for row in table.rows:
-        w.writerow(["" if row.get(c.key) is None else
-                    dec_str(row[c.key]) if isinstance(row[c.key], Decimal) else row[c.key]
-                    for c in table.columns])
+        w.writerow([_csv_cell(c, row.get(c.key)) for c in table.columns] + tail)
     return buf.getvalue()
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` then rename ``tmp`` to ``path``; a failure leaves no file behind."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            tmp.unlink(missing_ok=True)
-        except OSError:
-            pass  # the folder itself is unusable: there is no temporary file to remove
-        if isinstance(exc, OSError):
-            raise ReportError(f"cannot write report {path}: {exc.strerror or exc}",
-                              path=str(path)) from None
-        raise
-    return path
+def _csv_cell(col: Col, value: Any) -> str:
+    if value is None:
+        return ""
+    if col.kind != "text":  # an amount, ratio or count: exact decimal notation, never text
+        return dec_str(value if isinstance(value, Decimal) else Decimal(str(value)))
+    return inert(str(value))
 
 
 def write_period_reports(storage: Storage, engine: Engine, period: Any, out_dir: Path, *,
+                         run_id: str, approval: str,
                          options: Mapping[str, Any] | None = None) -> list[Path]:
-    """Write every report of ``period`` under ``out_dir/<period>/``; return the files."""
+    """Write every report of ``period`` under ``out_dir/<period>/``; return the files.
+
+    :param run_id: the run writing them (``rrr_runs``), recorded in every file.
+    :param approval: the pack version's approval state for this run.
+    """
     from .report_chart import write_chart
     from .report_xlsx import write_workbook
 
     report = build_period_report(storage, engine, period)
+    source = Provenance.of(engine.pack, run_id=run_id, approval=approval,
+                           audit_head=report.audit_head)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(report.period))  # a period id as a file name
     folder, stem = Path(out_dir) / name, f"rrr_{name}"
     written: list[tuple[Path, str]] = []
     for table in report.tables:
-        text = csv_text(table)
         path = folder / f"{stem}_{table.name.lower()}.csv"
-        written.append((write_atomic(path, lambda p: p.write_text(text, encoding="utf-8")),
+        written.append((write_text(path, csv_text(table, source), bom=True),
                         f"{table.name.lower()}_csv"))
     if report.tables:
         path = folder / f"{stem}.xlsx"
-        written.append((write_atomic(path, lambda p: write_workbook(report, engine, p)), "xlsx"))
+        written.append((write_atomic(path, lambda f: write_workbook(report, engine, f, source)),
+                        "xlsx"))
     for inst, series in sorted(report.charts.items()):
         path = folder / f"{stem}_{inst}_holdings.png"
-        written.append((write_atomic(path, lambda p: write_chart(series, report.period, p)),
+        written.append((write_atomic(path, lambda f: write_chart(series, report.period, f, source)),
                         "chart_png"))
     for path, kind in written:
         engine.hooks.report_written(dict(options or {}), path, kind, str(report.period))

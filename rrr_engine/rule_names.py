@@ -68,6 +68,12 @@ class Names:
                     self._fail(section, (index, "citation", part),
                                f"citation {part} {text!r} is a placeholder; cite the law",
                                code="citation")
+            amended = citation.get("amended_by") if isinstance(citation, dict) else None
+            for n, text in enumerate(amended if isinstance(amended, list) else []):
+                if isinstance(text, str) and _PLACEHOLDER.match(text):
+                    self._fail(section, (index, "citation", "amended_by", n),
+                               f"citation amended_by {text!r} is a placeholder; name the "
+                               "amending document", code="citation")
         if h is None:
             return
         classes, categories = set(h.classes), set(h.categories)

@@ -109,8 +109,10 @@ def _dump(model: BaseModel, exclude: set[str] | None = None) -> dict[str, Any]:
 def _walk(value: Any, exclude: set[str] | None = None) -> Any:
     # model_dump would turn a Month (a dataclass) into {"year":..., "month":...}
     if isinstance(value, BaseModel):
+        # an optional list left out (amended_by: ()) is absent, as in the YAML
         return {(f.alias or name): _walk(getattr(value, name))
-                for name, f in type(value).model_fields.items() if name not in (exclude or ())}
+                for name, f in type(value).model_fields.items() if name not in (exclude or ())
+                and not (getattr(value, name) == () and f.default == ())}
     if isinstance(value, Month):
         return str(value)
     if isinstance(value, dict):

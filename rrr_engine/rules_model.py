@@ -44,16 +44,33 @@ def _no_float(value: object) -> object:
 
 
 class Citation(_Strict):
-    """Where the law says it: document number, article and clause."""
+    """Where the law says it: document number, article and clause, and the later documents
+    that amended that text (``amended_by``), which every result line citing it names too."""
 
     document: str = Field(min_length=1)
     article: str = Field(min_length=1)
     clause: str | None = None
+    amended_by: tuple[str, ...] = ()
     note: str | None = None
+
+    @field_validator("amended_by", mode="before")
+    @classmethod
+    def _documents(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [value]  # one amending document may be written without brackets
+        if isinstance(value, (list, tuple)) and not all(isinstance(v, str) and v.strip()
+                                                        for v in value):
+            raise ValueError("amended_by lists documents: non-empty text, e.g. "
+                             "[\"Decision 2977/QĐ-NHNN (2025)\"]")
+        return value
 
     def __str__(self) -> str:
         text = f"{self.document}, Art. {self.article}"
-        return f"{text}({self.clause})" if self.clause else text
+        if self.clause:
+            text += f"({self.clause})"
+        if self.amended_by:
+            text += ", as amended by " + " and ".join(self.amended_by)
+        return text
 
 
 class Effective(_Strict):

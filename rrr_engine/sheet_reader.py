@@ -31,6 +31,7 @@ from .pack_issues import Issue
 from .rules_model import RatioTable
 from .rulesets import RulePack
 from .safe_read import MiB, csv_rows, open_regular
+from .sheet_safety import restore
 
 __all__ = ["LABELS", "MAX_CELL", "MAX_COLUMNS", "MAX_ROWS", "MAX_TABLE_BYTES",
            "MAX_UNPACKED_BYTES", "col", "read_table"]
@@ -43,7 +44,7 @@ MAX_COLUMNS = 200
 MAX_CELL = 4096
 
 LABELS = ("pack", "table", "title", "effective_from", "effective_to", "citation_document",
-          "citation_article", "citation_clause", "citation_note")
+          "citation_article", "citation_clause", "citation_amended_by", "citation_note")
 
 
 def col(index: int) -> str:
@@ -66,7 +67,9 @@ class _Grid:
             self.rows, self.sheet = _read_xlsx(path)
         elif path.suffix.lower() == ".csv":
             self.sheet = ""
-            self.rows = _read_csv(path)
+            # the export quoted text a spreadsheet would run: take the quote off again
+            self.rows = [[restore(c) if isinstance(c, str) else c for c in r]
+                         for r in _read_csv(path)]
         else:
             raise RuleFileError("expected a .csv or .xlsx file", file=path)
 
@@ -222,6 +225,10 @@ def read_table(path: Path, pack: RulePack) -> tuple[RatioTable | None, list[Issu
             "citation": {"document": value.get("citation_document", ""),
                          "article": value.get("citation_article", ""),
                          "clause": value.get("citation_clause") or None,
+                         # amending documents, separated by semicolons
+                         "amended_by": [d.strip() for d in
+                                        value.get("citation_amended_by", "").split(";")
+                                        if d.strip()],
                          "note": value.get("citation_note") or None},
             "rows": rows}
     try:

@@ -14,11 +14,12 @@ refused with a pointer to it, and ``3%`` means ``0.03``.
 from __future__ import annotations
 
 import csv
+import io
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .bands import Cell
 from .cell_text import cell_text
@@ -27,6 +28,8 @@ from .pack_issues import Issue, counted
 from .pack_writer import render_table, table_span, with_table, write_atomically
 from .rules_model import RatioTable
 from .rulesets import RulePack, load_pack
+from .safe_files import write_atomic, write_text
+from .sheet_safety import inert
 from .sheet_reader import col, read_table
 
 __all__ = ["ImportOutcome", "export_table", "import_table", "read_table", "table_grid"]
@@ -55,7 +58,8 @@ def table_grid(pack: RulePack, table: RatioTable) -> list[list[str]]:
             ["pack", pack.id], ["table", table.id], ["title", table.title],
             ["effective_from", str(eff.from_)], ["effective_to", "" if eff.to is None else str(eff.to)],
             ["citation_document", c.document], ["citation_article", c.article],
-            ["citation_clause", c.clause or ""], ["citation_note", c.note or ""], [],
+            ["citation_clause", c.clause or ""],
+            ["citation_amended_by", "; ".join(c.amended_by)], ["citation_note", c.note or ""], [],
             ["classes", *cats, "unset_reason"]]
     for row in table.rows:
         cells = ["" if cat not in row.values else cell_text(row.values[cat]) for cat in cats]
@@ -77,16 +81,17 @@ def export_table(pack_dir: Path, table_id: str, out: Path) -> Path:
     grid = table_grid(pack, _find(pack, table_id))
     suffix = out.suffix.lower()
     if suffix == ".csv":
-        with out.open("w", newline="", encoding="utf-8-sig") as handle:  # BOM: Excel reads UTF-8
-            csv.writer(handle).writerows(grid)
+        buf = io.StringIO()
+        csv.writer(buf).writerows([[inert(text) for text in row] for row in grid])
+        write_text(out, buf.getvalue(), bom=True, what="export")  # BOM: Excel reads UTF-8
     elif suffix == ".xlsx":
-        _write_xlsx(grid, out)
+        write_atomic(out, lambda handle: _write_xlsx(grid, handle), what="export")
     else:
         raise RuleFileError("expected a .csv or .xlsx file name", file=out)
     return out
 
 
-def _write_xlsx(grid: list[list[str]], out: Path) -> None:
+def _write_xlsx(grid: list[list[str]], out: IO[bytes]) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     wb = Workbook()

@@ -28,6 +28,8 @@ from . import schema
 from .canonical import canonical_json
 from .errors import StorageError
 from .migrations import migrate
+from .redact import mask_url, resolve, scrub, secrets_in
+from .safe_files import create_private
 
 __all__ = ["DEFAULT_DB_NAME", "Storage", "default_url", "display_url"]
 
@@ -43,11 +45,9 @@ def default_url(out_dir: str | Path) -> str:
 
 
 def display_url(url: str | URL) -> str:
-    """A URL fit for messages and logs: the password replaced by ``***``."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "<unparseable URL>"
+    """A URL fit for messages and logs: its password, whole, and secret query values hidden
+    (:func:`rrr_engine.redact.mask_url`)."""
+    return mask_url(url.render_as_string(hide_password=False) if isinstance(url, URL) else str(url))
 
 
 def _sqlite_transactions(engine: Engine) -> None:
@@ -69,23 +69,29 @@ class Storage:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.url = display_url(engine.url)
+        self._secrets = secrets_in([engine.url.render_as_string(hide_password=False)])
 
     @classmethod
     def open(cls, url: str) -> Storage:
         """Connect to ``url`` and bring its schema up to date.
 
-        :param url: any SQLAlchemy URL; a SQLite file's directory is created when missing.
+        :param url: any SQLAlchemy URL, or ``env:NAME`` / ``file:PATH`` holding one
+            (:func:`rrr_engine.redact.resolve`); a SQLite file (and its directory) is created
+            when missing, owner-only (:mod:`rrr_engine.safe_files`).
         """
+        url = resolve(url, what="--db")
         shown = display_url(url)
         try:
             parsed = make_url(url)
             if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                # created owner-only before SQLite opens it; its -journal/-wal copy the mode
+                create_private(Path(parsed.database))
             engine = create_engine(parsed)
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-            raise StorageError(f"cannot use database URL {shown}: {exc}") from None
+            raise StorageError(f"cannot use database URL {shown}: "
+                               f"{scrub(str(exc), secrets_in([url]))}") from None
         except OSError as exc:
-            raise StorageError(f"cannot create the directory for {shown}: {exc.strerror}") from None
+            raise StorageError(f"cannot create the database file {shown}: {exc.strerror}") from None
         if engine.dialect.name == "sqlite":
             _sqlite_transactions(engine)
         store = cls(engine)
@@ -116,6 +122,7 @@ class Storage:
                 yield conn
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            reason = scrub(reason, self._secrets)  # a driver may quote the URL it was given
             raise StorageError(f"database {self.url}: {exc.__class__.__name__}: {reason}") from None
 
     # -- run manifests -----------------------------------------------------------------

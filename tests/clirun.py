@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,3 +26,17 @@ def evaluate_json(capsys: Any, *args: str) -> dict[str, dict[str, Any]]:
     code, out, err = rrr(capsys, "evaluate", "--rules", VN_PACK, "--format", "json", *args)
     assert code == 0, err
     return {r["institution_id"]: r for r in json.loads(out)}
+
+
+# a log line on stderr: stderr is not a terminal under pytest, so commands log as under cron
+_LOG_LINE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z (DEBUG|INFO|WARNING|ERROR) ")
+
+
+def printed(err: str) -> list[str]:
+    """The lines of stderr a person reads (``rrr: error: ...``), without the log lines."""
+    return [line for line in err.splitlines() if not _LOG_LINE.match(line)]
+
+
+def errors(err: str) -> list[str]:
+    """The ``rrr: error: ...`` lines of stderr."""
+    return [line for line in printed(err) if line.startswith("rrr: error: ")]

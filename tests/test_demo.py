@@ -22,7 +22,7 @@ def test_demo_with_defaults_evaluates_closes_and_reports(tmp_path, capsys):
     assert sept == ["rrr_2025-09.xlsx", "rrr_2025-09_DEMO_holdings.png", "rrr_2025-09_dtbb001.csv",
                     "rrr_2025-09_obligation.csv", "rrr_2025-09_requirement.csv"]
     assert load_workbook(demo / "reports" / "2025-09" / "rrr_2025-09.xlsx").sheetnames == [
-        "DTBB001", "Requirement", "Obligation"]
+        "DTBB001", "Requirement", "Obligation", "Provenance"]
     with Image.open(demo / "reports" / "2025-09" / "rrr_2025-09_DEMO_holdings.png") as img:
         assert img.size == (1200, 900)  # a VND panel and a USD panel
     with Storage.open(f"sqlite:///{demo / 'rrr.sqlite'}") as store, store.transaction() as conn:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from clirun import FIXTURES, ROOT, VN_PACK, rrr
+from clirun import FIXTURES, ROOT, VN_PACK, errors, printed, rrr
 
 HOSTILE = FIXTURES / "hostile"
 OK_BANK = FIXTURES / "bad_inputs" / "ok_bank.yaml"
@@ -446,8 +446,12 @@ def assert_outcome(code: int, out: str, err: str, expected: Case) -> None:
     if expected.code == 1:  # a check that lists what is wrong: the problem is on stdout
         text = out
     else:
-        lines = err.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("rrr: error: "), err
+        # one error line; besides it only log lines (stderr is no terminal here) and the
+        # run's warnings and notes, which a nightly prints whether it succeeds or fails
+        lines = errors(err)
+        others = [line for line in printed(err) if not line.startswith(("rrr: warning: ",
+                                                                         "rrr: note: "))]
+        assert len(lines) == 1 and others == lines, err
         text = lines[0]
     for fragment in expected.fragments:
         assert fragment in text, f"{fragment!r} not in {text!r}"

@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import select
 
 import nightly_data as nd
-from clirun import VN_PACK, rrr
+from clirun import VN_PACK, errors, printed, rrr
 from rrr_engine import schema
 from rrr_engine.engine import Engine
 from rrr_engine.cmd_nightly import logged_command
 from rrr_engine.nightly import NightlyJob
 from rrr_engine.resultstore import latest, latest_for_period
+from rrr_engine.rulesets import load_pack
 from rrr_engine.storage import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
@@ -103,7 +104,7 @@ def test_each_result_line_keeps_its_rule_and_citation(backfill):
     assert set(by_cat) == {"vnd_short", "vnd_long", "fx_overseas_ci", "fx_short", "fx_long"}
     assert by_cat["fx_short"].ratio == D("0.08") and by_cat["fx_short"].rule == "d1158-2977-2025"
     assert json.loads(by_cat["fx_short"].citations_json) == [
-        "Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1"]
+        "Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1, as amended by Decision 2977/QĐ-NHNN (2025)"]
 
 
 def test_the_run_manifest_records_what_ran(backfill):
@@ -186,8 +187,8 @@ def test_a_changed_figure_for_a_stored_date_is_refused_without_restate(db_url, t
                   override={(key, dt.date(2025, 9, 15)): D("49000000000000.5")})
     code, out, err = nightly(capsys, db_url, feed, "--from", "2025-09-14", "--to", "2025-09-16")
     assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "Traceback" not in err
-    assert "nightly stopped at 2025-09-15 (dates up to 2025-09-14 are stored)" in err
+    assert len(errors(err)) == 1 and "Traceback" not in err
+    assert "nightly stopped at 2025-09-15 (dates up to 2025-09-14 are stored)" in errors(err)[0]
     was = nd.balance(key, dt.date(2025, 9, 15))
     assert f"balances BANK1 vnd_short VND: stored {was}, source now 49000000000000.5" in err
     assert "49000000000000.5" in err and "--restate" in err
@@ -255,8 +256,14 @@ def test_a_failing_date_leaves_nothing_of_itself(db_url, tmp_path, capsys):
     fx.write_text("".join(line for line in fx.read_text().splitlines(keepends=True)
                           if not (line.startswith("2025-09") and ",EUR," in line)))
     code, out, err = nightly(capsys, db_url, feed, "--from", "2025-09-01", "--to", "2025-10-02")
-    assert code == 2 and err.count("\n") == 1
-    assert "nightly stopped at 2025-10-01 (dates up to 2025-09-30 are stored)" in err
+    assert code == 2 and len(errors(err)) == 1
+    assert "nightly stopped at 2025-10-01 (dates up to 2025-09-30 are stored)" in errors(err)[0]
+    # the run failed, and its warnings are still both logged and printed
+    warning = "pack vn-sbv version {} was never proposed or approved (demo mode ran it; "
+    warning = warning.format(load_pack(VN_PACK).sha256[:12])
+    assert any(line.endswith(" WARNING nightly " + warning + "production mode refuses it)")
+               for line in err.splitlines())
+    assert "rrr: warning: " + warning + "production mode refuses it)" in printed(err)
     assert "no balance-sheet rate for EUR dated in 2025-09" in err
     with Storage.open(db_url) as store:
         with store.transaction() as conn:

@@ -35,7 +35,7 @@ def reports(request, tmp_path_factory):
 
 
 def read_csv(path):
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 
@@ -88,13 +88,15 @@ def test_requirement_csv_lines_carry_rule_and_citation(reports):
     assert (line["reserve_currency"], line["ratio"], line["rule"]) == ("USD", "0.05", "d1158-2977-2025")
     assert D(line["average_base"]) == nd.presented(base, 2)
     assert D(line["required"]) == nd.presented(base * Fraction(5, 100), 2)
-    assert line["citations"] == "Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1"
+    # the table in force is Decision 1158 as amended by Decision 2977: both are cited
+    assert line["citations"] == ("Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1, as amended by "
+                                 "Decision 2977/QĐ-NHNN (2025)")
     assert line["ruleset_version"] == "2025-10"
 
 
 def test_xlsx_reopens_with_formatted_sheets_matching_the_csv(reports):
     wb = load_workbook(reports.dir / "2025-09" / "rrr_2025-09.xlsx")
-    assert wb.sheetnames == ["DTBB001", "Requirement", "Obligation"]
+    assert wb.sheetnames == ["DTBB001", "Requirement", "Obligation", "Provenance"]
     ws = wb["Obligation"]
     header = [c.value for c in ws[1]]
     assert header[:5] == ["Institution", "Name", "Outcome", "Reserve currency", "Required"]
@@ -146,10 +148,15 @@ def test_rrr_report_rewrites_the_same_files_from_the_database(reports, tmp_path,
                          "--rules", VN_PACK, "--out", tmp_path)
     assert code == 0, err
     assert len(out.splitlines()) == 6
+    run = Storage.open(reports.url).runs()[-1]
+    assert run["command"].startswith("rrr report --period 2025-09") and run["outcome"] == "ok"
     for name in ("dtbb001", "requirement", "obligation"):
         file = f"rrr_2025-09_{name}.csv"
-        assert (tmp_path / "reports" / "2025-09" / file).read_bytes() == (
-            reports.dir / "2025-09" / file).read_bytes()
+        again, first = (read_csv(d / "2025-09" / file) for d in (tmp_path / "reports", reports.dir))
+        # the same figures; only the run that wrote them differs
+        assert [{k: v for k, v in r.items() if k != "run_id"} for r in again] == [
+            {k: v for k, v in r.items() if k != "run_id"} for r in first]
+        assert {r["run_id"] for r in again} == {run["run_id"]} != {r["run_id"] for r in first}
     code, _, err = rrr(capsys, "report", "--period", "2024-01", "--db", reports.url,
                        "--rules", VN_PACK, "--out", tmp_path)
     assert code == 2 and "no stored results for maintenance period 2024-01" in err
@@ -164,7 +171,8 @@ def test_an_unwritable_report_folder_is_one_report_error(reports, tmp_path):
     blocker.write_text("a file where the month folder should go")
     with Storage.open(reports.url) as store:
         with pytest.raises(ReportError, match="cannot write report"):
-            write_period_reports(store, reports.engine, "2025-09", blocker)
+            write_period_reports(store, reports.engine, "2025-09", blocker, run_id="r",
+                                 approval="unreviewed")
 
 
 def test_every_day_below_the_requirement_is_shaded_even_alone():

@@ -109,7 +109,7 @@ def test_the_restatement_report_lists_old_new_difference_packs_and_rule(stored, 
                          "2025-10", "--to", "2025-10", "--by", "erin", "--why", "Decision 9999",
                          "--csv", tmp_path / "restated.csv")
     assert code == 0, err
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "restated.csv").read_text())))
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "restated.csv").read_text(encoding="utf-8-sig"))))
     # the requirement of 2025-10 moved too, but was never submitted: no restatement row
     assert {(r["stage"], r["category"], r["figure"]) for r in rows} == {
         ("close", "vnd_short", "required"), ("close", "total", "required"),
@@ -132,6 +132,14 @@ def test_the_restatement_report_lists_old_new_difference_packs_and_rule(stored, 
     assert (line["old_version"], line["new_version"]) == ("1", "2")
     assert "BANK1 2025-10 close: v2 restates submitted v1" in out
     assert "1 restatement(s)" in out
+    # written under the reevaluation's own run, the amended pack and the audit head after it
+    from rrr_engine.audit import head
+    with Storage.open(db) as store:
+        run = store.runs()[-1]
+        with store.transaction() as conn:
+            seq, digest = head(conn)
+    assert {(r["run_id"], r["pack_sha256"], r["pack_approval"], r["audit_head"]) for r in rows} == {
+        (run["run_id"], load_pack(amended).sha256, "unreviewed", f"{seq}:{digest}")}
 
 
 def test_reevaluate_writes_new_versions_only_where_figures_change(stored, tmp_path, capsys):
@@ -195,7 +203,7 @@ def test_the_period_report_gets_a_restatements_sheet(stored, tmp_path, capsys):
     assert code == 0, err
     path = tmp_path / "reports" / "2025-11" / "rrr_2025-11_restatements.csv"
     assert str(path) in out
-    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     assert [(r["institution_id"], r["category"], r["figure"]) for r in rows] == [
         ("BANK1", "vnd_short", "required"), ("BANK1", "total", "required")]
 

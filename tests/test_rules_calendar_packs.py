@@ -309,9 +309,9 @@ def test_banded_cell_and_day_dates_in_the_decision_table(capsys, us_pack, tmp_pa
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[4:6] == [["effective_from", "2019-01-17"], ["effective_to", "2020-01-15"]]
-    assert rows[11] == ["classes", "net_transaction_accounts", "nonpersonal_time_deposits",
+    assert rows[12] == ["classes", "net_transaction_accounts", "nonpersonal_time_deposits",
                         "eurocurrency_liabilities", "unset_reason"]
-    assert rows[12] == ["depository_institution",
+    assert rows[13] == ["depository_institution",
                         "0 up to 16300000; 0.03 up to 124200000; 0.10 above", "0", "0", ""]
     assert "'0 up to 16900000; 0.03 up to 127500000; 0.10 above' (amounts in USD)" in rows[0][1]
 
@@ -321,8 +321,8 @@ def test_changed_tranche_is_written_in_place_as_one_line(capsys, us_pack, tmp_pa
     rrr(capsys, "rules", "export", "--rules", us_pack, "--table", "regd-2020", "--out", out)
     wb = load_workbook(out)
     ws = wb.active
-    assert ws["B13"].value == "0 up to 16900000; 0.03 up to 127500000; 0.10 above"
-    ws["B13"] = "0% up to 16,900,000; 3% up to 127,600,000; 10% above 127,600,000"
+    assert ws["B14"].value == "0 up to 16900000; 0.03 up to 127500000; 0.10 above"
+    ws["B14"] = "0% up to 16,900,000; 3% up to 127,600,000; 10% above 127,600,000"
     wb.save(out)
     before = (us_pack / "ratios.yaml").read_text().splitlines()
     code, text, _ = rrr(capsys, "rules", "import", out, "--into", us_pack, "--table", "regd-2020")
@@ -360,7 +360,7 @@ def test_bad_bands_are_refused_at_their_cell(capsys, us_pack, tmp_path):
     before = files(us_pack)
     code, report, _ = rrr(capsys, "rules", "import", out, "--into", us_pack, "--table", "regd-2020")
     assert code == 1 and files(us_pack) == before
-    assert (f"{out}:13: B13 (net_transaction_accounts): band 2 upto 12750000 is not above band 1 "
+    assert (f"{out}:14: B14 (net_transaction_accounts): band 2 upto 12750000 is not above band 1 "
             "upto 16900000; bands go in increasing order") in report
     # fixed bands, but the table now runs into the period of 2020-03-26: the check refuses it
     out.write_text(text.replace("0.03 up to 12750000", "0.03 up to 127500000"), encoding="utf-8-sig")

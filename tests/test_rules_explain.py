@@ -27,10 +27,10 @@ def test_mandatory_transferee_chain_with_amounts(capsys):
     assert "  mandatory_transfer_start on 2025-09-15\n" in out
     assert (f"  → status mandatory_transferee from 2025-09 onwards (statuses.mandatory_transferee, "
             f"{VN_PACK}/pack.yaml:{pack_line('  mandatory_transferee:')}; opens in the month of mandatory_transfer_start") in out
-    assert (f"  c30-art7-2025 ({VN_PACK}/reductions.yaml:12; Circular 30/2019/TT-NHNN, Art. 7 (as "
-            "amended by Circular 23/2025/TT-NHNN)): factor 0.5, because status mandatory_transferee holds") in out
+    assert (f"  c30-art7-2025 ({VN_PACK}/reductions.yaml:12; Circular 30/2019/TT-NHNN, Art. 7, as "
+            "amended by Circular 23/2025/TT-NHNN): factor 0.5, because status mandatory_transferee holds") in out
     assert (f"  vnd_short: class other_ci → 3% (ratio table d1158-2977-2025 row 3, {VN_PACK}/ratios.yaml:40; "
-            "Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1 (as amended by Decision 2977/QĐ-NHNN (2025)))") in out
+            "Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1, as amended by Decision 2977/QĐ-NHNN (2025))") in out
     assert "    c30-art7-2025: factor 0.5 × 3% = 1.5%\n" in out
     assert "    → 1.5% (reduced by c30-art7-2025; setting reduction_stacking=lowest)\n" in out
     assert ("    average base 50,000,000,000,000 VND (computation month 2025-09, 30 days) × 1.5% = "

@@ -55,9 +55,10 @@ def test_csv_layout(pack, tmp_path, capsys):
     assert rows[2] == ["table", "d1158-2018"]
     assert rows[4:6] == [["effective_from", "2018-06"], ["effective_to", "2025-09"]]
     assert rows[6] == ["citation_document", "Decision 1158/QĐ-NHNN of 29/5/2018"]
-    assert rows[11] == ["classes", "vnd_short", "vnd_long", "fx_overseas_ci", "fx_short", "fx_long", "unset_reason"]
-    assert rows[13][:2] == ["policy_bank", "unset"] and "set by the Government" in rows[13][6]
-    assert rows[15] == ["other_ci", "0.03", "0.01", "0.01", "0.08", "0.06", ""]
+    assert rows[9:11] == [["citation_amended_by", ""], ["citation_note", ""]]
+    assert rows[12] == ["classes", "vnd_short", "vnd_long", "fx_overseas_ci", "fx_short", "fx_long", "unset_reason"]
+    assert rows[14][:2] == ["policy_bank", "unset"] and "set by the Government" in rows[14][6]
+    assert rows[16] == ["other_ci", "0.03", "0.01", "0.01", "0.08", "0.06", ""]
 
 
 def test_changed_ratio_is_written_in_place_and_exact(capsys, pack, tmp_path):
@@ -65,8 +66,9 @@ def test_changed_ratio_is_written_in_place_and_exact(capsys, pack, tmp_path):
     rrr(capsys, "rules", "export", "--rules", pack, "--table", "d1158-2977-2025", "--out", out)
     wb = load_workbook(out)
     ws = wb.active
-    assert ws["A15"].value == "other_ci" and ws["B15"].value == "0.03"
-    ws["B15"] = "3.5%"  # percent text is exact too
+    assert (ws["A10"].value, ws["B10"].value) == ("citation_amended_by", "Decision 2977/QĐ-NHNN (2025)")
+    assert ws["A16"].value == "other_ci" and ws["B16"].value == "0.03"
+    ws["B16"] = "3.5%"  # percent text is exact too
     wb.save(out)
     before = files(pack)
     code, text, _ = rrr(capsys, "rules", "import", out, "--into", pack, "--table", "d1158-2977-2025")
@@ -86,12 +88,12 @@ def test_float_cell_is_refused_with_its_address(capsys, pack, tmp_path):
     out = tmp_path / "ratios.xlsx"
     rrr(capsys, "rules", "export", "--rules", pack, "--table", "d1158-2977-2025", "--out", out)
     wb = load_workbook(out)
-    wb.active["C15"] = 0.01  # what Excel stores when a General cell gets 0.01 typed in
+    wb.active["C16"] = 0.01  # what Excel stores when a General cell gets 0.01 typed in
     wb.save(out)
     before = files(pack)
     code, text, _ = rrr(capsys, "rules", "import", out, "--into", pack, "--table", "d1158-2977-2025")
     assert code == 1
-    assert (f"{out}:ratios!C15: vnd_long: 0.01 is stored as a binary number, which is not exact; "
+    assert (f"{out}:ratios!C16: vnd_long: 0.01 is stored as a binary number, which is not exact; "
             "format the cell as Text and type the value (e.g. 0.03 or 3%)") in text
     assert "refused: nothing written" in text and files(pack) == before
 
@@ -104,8 +106,8 @@ def test_bad_cells_all_reported_in_csv(capsys, pack, tmp_path):
     out.write_text(text, encoding="utf-8-sig")
     code, report, _ = rrr(capsys, "rules", "import", out, "--into", pack, "--table", "d1158-2977-2025")
     assert code == 1
-    assert f"{out}:14: A14 (classes): unknown class 'coop'" in report
-    assert f"{out}:15: B15 (vnd_short): 'three percent' is not a ratio" in report
+    assert f"{out}:15: A15 (classes): unknown class 'coop'" in report
+    assert f"{out}:16: B16 (vnd_short): 'three percent' is not a ratio" in report
     assert f"{out}:5: B5 (effective_from): '2025-13' is not a month; expected YYYY-MM such as 2025-10" in report
 
 
@@ -154,3 +156,24 @@ def test_unknown_table_and_format(capsys, pack, tmp_path):
     assert code == 2 and "no ratio table 'nope'" in err
     code, _, err = rrr(capsys, "rules", "export", "--rules", pack, "--table", "d1158-2018", "--out", tmp_path / "x.ods")
     assert code == 2 and "expected a .csv or .xlsx file name" in err
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_text_a_spreadsheet_would_run_is_exported_inert_and_read_back(capsys, pack, tmp_path, suffix):
+    ratios = pack / "ratios.yaml"
+    ratios.write_text(ratios.read_text(encoding="utf-8").replace(
+        'title: "Decision 1158 ratios from the June 2018 maintenance period"',
+        'title: "=HYPERLINK(\\"http://attacker.test\\",\\"Decision 1158\\")"'), encoding="utf-8")
+    before = files(pack)
+    out = tmp_path / f"t.{suffix}"
+    assert rrr(capsys, "rules", "export", "--rules", pack, "--table", "d1158-2018", "--out", out)[0] == 0
+    if suffix == "csv":
+        with out.open(encoding="utf-8-sig", newline="") as handle:
+            title = list(csv.reader(handle))[3]
+        assert title == ["title", "'=HYPERLINK(\"http://attacker.test\",\"Decision 1158\")"]
+    else:
+        cell = load_workbook(out).active["B4"]
+        assert cell.value.startswith("=HYPERLINK(") and cell.data_type == "s"
+    code, text, _ = rrr(capsys, "rules", "import", out, "--into", pack, "--table", "d1158-2018")
+    assert code == 0 and "is unchanged: nothing written" in text
+    assert files(pack) == before

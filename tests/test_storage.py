@@ -151,7 +151,8 @@ def test_results_are_versioned_and_never_rewritten(store):
     # 3% of 2,000,000 exactly; the stored line keeps its rule and citation
     assert lines["vnd_short"]["required"] == D("60000")
     assert lines["vnd_short"]["rule"] == "d1158-2977-2025"
-    assert lines["vnd_short"]["citations"] == ["Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1"]
+    assert lines["vnd_short"]["citations"] == [
+        "Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1, as amended by Decision 2977/QĐ-NHNN (2025)"]
     # the exact figures are stored beside the rounded contract JSON
     assert v2.exact["lines"][0]["average_base"] == "2000000"
 

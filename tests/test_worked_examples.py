@@ -40,7 +40,9 @@ def test_example_a_lines_carry_rule_and_citation(capsys):
     assert (D(vnd_short["average_base"]), vnd_short["ratio"], D(vnd_short["required"])) == (
         D("50000000000000"), "0.03", D("1500000000000"))
     assert vnd_short["rule"] == "d1158-2977-2025"
-    assert vnd_short["citations"] == ["Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1"]
+    # the table in force from 2025-10 is Decision 1158 as amended: both documents are cited
+    assert vnd_short["citations"] == [
+        "Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1, as amended by Decision 2977/QĐ-NHNN (2025)"]
 
 
 def test_example_b_average_over_calendar_days(capsys):
