@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cmd_rules_review import add_lock_timeout_argument, open_store
 from .errors import InputError
 
 __all__ = ["register", "run"]
@@ -23,6 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", help="results database URL (default: sqlite:///OUT/rrr.sqlite)")
     p.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
     p.add_argument("--rules", type=Path, help="rule pack directory (default: the bundled vn-sbv)")
+    add_lock_timeout_argument(p)
     p.set_defaults(func=run)
 
 
@@ -30,10 +32,10 @@ def run(args: argparse.Namespace) -> int:
     from .cmd_nightly import default_rules
     from .engine import Engine
     from .reports import write_period_reports
-    from .storage import Storage, default_url
+    from .storage import default_url
 
     engine = Engine(args.rules or default_rules())
-    with Storage.open(args.db or default_url(args.out)) as storage:
+    with open_store(args, url=args.db or default_url(args.out), read_only=True) as storage:
         written = write_period_reports(storage, engine, args.period, args.out / "reports")
     if not written:
         raise InputError(f"no stored results for maintenance period {args.period} in "

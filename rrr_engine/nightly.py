@@ -15,6 +15,21 @@ Before anything is written the pack's approval is checked (:mod:`rrr_engine.gove
 production mode an unapproved pack is refused; otherwise its state goes into the run
 manifest. A result that supersedes a submitted one is a restatement, listed in the summary.
 
+One institution's bad input never stops the others. Its rows of a date that are bad (an
+unknown category, a negative amount, a float, an unknown institution, ...) are refused and
+recorded as a gap of that date (``rrr_snapshot_gaps``) while every other institution's rows
+are stored; a stage it cannot be evaluated for (bad rows in the stage's window, an unknown
+class, a proposed ratio below its floor, no holdings, ...) gives it an error entry while the
+others are stored. The entries are in the run manifest and the summary (exit 4). Re-running
+the date after the source is fixed adds the missing institution's rows to the stored date
+(not a restatement: no stored figure changes) and evaluates only what it lacks, leaving the
+snapshots and results exactly as an uninterrupted run would have.
+
+A working day for which the source gives no balances at all stops the job before anything of
+that date is stored (the source may not have loaded it yet), unless the host says the day is
+empty on purpose: the balance hook returns :class:`~rrr_engine.models.EmptyDay`, or the
+source option ``empty_days`` lists the date.
+
 A run killed anywhere loses at most the uncommitted date; re-running redoes it identically,
 because the outcome depends only on the source and the stored state. ``RRR_TEST_KILL_AFTER=n``
 (tests only) ends the process with ``os._exit(137)`` inside a transaction once n rows have
@@ -31,21 +46,26 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .batch import InstitutionError
 from .canonical import fingerprint
-from .daysource import fetch_day
+from .cli import EXIT_OK, EXIT_SHORTFALL, exit_code, partial_or, run_outcome
+from .daysource import FetchedDay, fetch_day
 from .engine import Engine
-from .errors import InputError, RrrError, SnapshotConflict, StorageError
+from .errors import InputError, MissingDataError, RrrError, SnapshotConflict
 from .governance import Approval, check_run
 from .locked_periods import restatements
 from .resultstore import (StoredResult, institution_fingerprints, latest, results_as_of,
-                          stored_keys)
-from .snapshots import DaySnapshot, delete_day, read_day, write_day
+                          stored_keys, version)
+from .schema import ID_LENGTH
+from .snapshots import (DaySnapshot, complete_day, delete_day, read_day, read_gaps, write_day,
+                        write_gaps)
 from .stages import StageOutcome, evaluate_stage, window
 from .storage import Storage
 
 __all__ = ["DayOutcome", "KillSwitch", "NightlyJob", "NightlySummary"]
 
 KILL_ENV = "RRR_TEST_KILL_AFTER"
+EMPTY_DAYS = "empty_days"  # source option: dates with no balances on purpose, comma-separated
 
 
 class KillSwitch:
@@ -72,11 +92,22 @@ class KillSwitch:
 @dataclass
 class DayOutcome:
     day: dt.date
-    snapshot: str  # new | unchanged | restated
+    snapshot: str  # new | unchanged | restated | completed
     rows: int
     stages: list[StageOutcome] = field(default_factory=list)
     fingerprint: str = ""
     warnings: list[str] = field(default_factory=list)
+    refused: list[InstitutionError] = field(default_factory=list)  # rows of this date
+    completed: list[str] = field(default_factory=list)  # institutions added to a stored date
+
+    @property
+    def errors(self) -> list[InstitutionError]:
+        return [*self.refused, *(e for s in self.stages for e in s.errors)]
+
+    @property
+    def written(self) -> list[tuple[str, str, str, int]]:
+        """Result keys this date's run stored: (institution, period, stage, version)."""
+        return [(inst, str(s.period), s.stage, v) for s in self.stages for inst, v in s.written]
 
 
 @dataclass
@@ -87,19 +118,44 @@ class NightlySummary:
     rows_written: int = 0
     approval: Approval | None = None
     restated: list[tuple[StoredResult, StoredResult]] = field(default_factory=list)
+    institutions: frozenset[str] = frozenset()
 
     @property
     def input_fingerprint(self) -> str:
         return fingerprint([[d.day, d.fingerprint] for d in self.days])
 
+    @property
+    def errors(self) -> list[InstitutionError]:
+        """Every institution's error entries, each told once (a stage still lacking an
+        institution is due again every date, with the same entry)."""
+        seen: dict[tuple, InstitutionError] = {}
+        for d in self.days:
+            for e in d.errors:
+                seen.setdefault((e.institution_id, e.period, e.stage, e.business_date,
+                                 e.message), e)
+        return list(seen.values())
+
+    @property
+    def exit_code(self) -> int:
+        """0 done, 3 a shortfall, 4 some institutions failed (over 3), 2 all of them did."""
+        failed = {e.institution_id for e in self.errors}
+        done = EXIT_SHORTFALL if self.shortfalls else EXIT_OK
+        return partial_or(done, computed=len(self.institutions - failed), failed=len(failed))
+
+    @property
+    def outcome(self) -> str:
+        return {EXIT_OK: "ok", EXIT_SHORTFALL: "shortfall"}.get(self.exit_code, "partial")
+
     def as_dict(self) -> dict[str, Any]:
         count = lambda s: sum(d.snapshot == s for d in self.days)  # noqa: E731
         return {"dates": len(self.days), "new": count("new"), "unchanged": count("unchanged"),
-                "restated": count("restated"),
+                "restated": count("restated"), "completed": count("completed"),
                 "results_written": sum(len(s.written) for d in self.days for s in d.stages),
                 "rows_written": self.rows_written,
                 "shortfalls": [list(r.key) for r in self.shortfalls],
                 "restatements": [[*new.key, old.result_version] for old, new in self.restated],
+                "errors": [e.to_dict() for e in self.errors],
+                "warnings": list(dict.fromkeys(w for d in self.days for w in d.warnings)),
                 "ruleset_approval": self.approval.state if self.approval else None,
                 "reports": [str(p) for p in self.reports]}
 
@@ -124,6 +180,7 @@ class NightlyJob:
         self.institutions = engine.hooks.institutions(self.options)
         self._ids = {i.id for i in self.institutions}
         self._fingerprints = [(i, fingerprint(i)) for i in self.institutions]
+        self.empty_days = _empty_days(self.options.get(EMPTY_DAYS))
 
     def run(self, dates: Iterable[dt.date], *, command: str = "nightly",
             on_day: Callable[[DayOutcome], None] = lambda d: None) -> NightlySummary:
@@ -139,15 +196,16 @@ class NightlyJob:
             date_to=max(dates, default=None),
             mode="production" if approval.production else "demo",
             ruleset_approval=approval.state)
-        summary = NightlySummary(approval=approval)
+        summary = NightlySummary(approval=approval, institutions=frozenset(self._ids))
+        self.summary = summary  # what is done so far, for a caller whose run then fails
         day: dt.date | None = None
         try:
             for day in dates:
                 outcome = self.process(day, run_id=run_id)
                 summary.days.append(outcome)
-                summary.reports.extend(self._after_commit(day))
+                summary.reports.extend(self._after_commit(day, outcome.written))
                 on_day(outcome)
-            summary.shortfalls = self.shortfalls(dates)
+            summary.shortfalls = self.shortfalls(dates, [k for d in summary.days for k in d.written])
             with self.storage.transaction() as conn:
                 summary.restated = restatements(conn, as_of=dates)
         except BaseException as exc:
@@ -157,83 +215,131 @@ class NightlyJob:
                 # one line for the officer: which date failed and what is already safe
                 exc.message = (f"nightly stopped at {day or 'the start'}"
                                f"{f' (dates up to {done} are stored)' if done else ''}: {exc.message}")
-            outcome = ("error" if isinstance(exc, RrrError) else
-                       "interrupted" if isinstance(exc, KeyboardInterrupt) else "internal_error")
             try:
-                self.storage.finish_run(run_id, outcome=outcome, exit_code=-1,
+                self.storage.finish_run(run_id, outcome=run_outcome(exc), exit_code=exit_code(exc),
                                         error_message=str(exc),
                                         input_fingerprint=summary.input_fingerprint,
                                         summary=summary.as_dict())
-            except StorageError:
+            except RrrError:
                 pass  # the store itself failing must not hide what stopped the run
             raise
         summary.rows_written = self.kill.count
-        self.storage.finish_run(run_id, outcome="shortfall" if summary.shortfalls else "ok",
-                                exit_code=3 if summary.shortfalls else 0,
+        self.storage.finish_run(run_id, outcome=summary.outcome, exit_code=summary.exit_code,
                                 input_fingerprint=summary.input_fingerprint,
                                 summary=summary.as_dict())
         return summary
 
     def process(self, day: dt.date, *, run_id: str) -> DayOutcome:
         """Snapshot ``day`` and evaluate what is due, in one transaction."""
-        snap = fetch_day(self.engine.hooks, self.engine.pack, self.options, self._ids, day)
+        fetched = fetch_day(self.engine.hooks, self.engine.pack, self.options, self._ids, day)
+        working = self.engine.pack.calendar.is_working_day(day)
+        on_purpose = fetched.empty_reason or ("listed in the source option " + EMPTY_DAYS
+                                              if day in self.empty_days else None)
+        if not fetched.balance_rows and working and not on_purpose:
+            raise MissingDataError(
+                f"{day} is a working day and the source gave no balances for it; nothing of "
+                f"{day} is stored. If the source has not loaded the day yet, run it again "
+                f"later; if the day has no balances on purpose, say so (--source "
+                f"{EMPTY_DAYS}={day}, or return EmptyDay from rrr_daily_balances)",
+                field="balances", period=str(day))
         with self.storage.transaction() as conn:
             now = dt.datetime.now(dt.timezone.utc)
-            status = self._store(conn, snap, run_id=run_id, now=now)
-            outcome = DayOutcome(day, status, len(snap.balances), fingerprint=snap.fingerprint)
-            if not snap.balances and self.engine.pack.calendar.is_working_day(day):
-                outcome.warnings.append(f"{day} is a working day but the source gave no balances")
-            for period, stage in self._due(conn, day, changed=status != "unchanged"):
+            status, added = self._store(conn, fetched, run_id=run_id, now=now)
+            snap = fetched.snapshot
+            outcome = DayOutcome(day, status, len(snap.balances), fingerprint=snap.fingerprint,
+                                 refused=list(fetched.refused.values()), completed=sorted(added))
+            if not fetched.balance_rows and working:
+                outcome.warnings.append(f"{day} is a working day without balances, on purpose "
+                                        f"({on_purpose})")
+            for period, stage, only in self._due(conn, day, status=status, added=added):
                 outcome.stages.append(evaluate_stage(
                     conn, self.engine, self.institutions, period, stage, as_of=day,
-                    run_id=run_id, now=now, tick=self.kill.tick))
+                    run_id=run_id, now=now, tick=self.kill.tick, only=only))
         return outcome
 
-    def _store(self, conn: Any, snap: DaySnapshot, *, run_id: str, now: dt.datetime) -> str:
+    def _store(self, conn: Any, fetched: FetchedDay, *, run_id: str,
+               now: dt.datetime) -> tuple[str, set[str]]:
+        """Store the day: (new | unchanged | restated | completed, institutions added)."""
+        snap, refused = fetched.snapshot, fetched.refused
+        # a gap is kept only for an id that can be stored and could be evaluated one day
+        gaps_to_write = {i: e for i, e in refused.items()
+                         if i.isprintable() and len(i) <= ID_LENGTH}
         stored = read_day(conn, snap.day)
-        if stored is not None and stored.fingerprint == snap.fingerprint:
-            return "unchanged"
-        if stored is not None and not self.restate:
-            raise SnapshotConflict(
-                f"{snap.day} is already stored with different figures "
-                f"({_difference(stored.snapshot, snap)}); re-run with --restate to replace "
-                "them (the replaced figures are kept in the restatement log)",
-                period=str(snap.day))
-        if stored is not None:
+        if stored is None:
+            write_day(conn, snap, revision=1, run_id=run_id, now=now, tick=self.kill.tick)
+            write_gaps(conn, snap.day, gaps_to_write, run_id=run_id, now=now)
+            return "new", set()
+        gaps = {g.institution_id for g in read_gaps(conn, snap.day, snap.day)}
+        have = stored.snapshot.institutions()
+        fillable = set(gaps)
+        if not stored.snapshot.balances and not self.engine.pack.calendar.is_working_day(snap.day):
+            # a non-working day stored with no balances (e.g. a backfill started before the
+            # source had data): rows the source now has for it are added, not refused
+            fillable |= snap.institutions() - have
+        keep = lambda i: i not in fillable and i not in refused  # noqa: E731
+        if stored.snapshot.only(keep).fingerprint != snap.only(keep).fingerprint:
+            if not self.restate:
+                raise SnapshotConflict(
+                    f"{snap.day} is already stored with different figures "
+                    f"({_difference(stored.snapshot.only(keep), snap.only(keep))}); re-run with "
+                    "--restate to replace them (the replaced figures are kept in the "
+                    "restatement log)", period=str(snap.day))
             delete_day(conn, stored, run_id=run_id, now=now)
-        write_day(conn, snap, revision=1 if stored is None else stored.revision + 1,
-                  run_id=run_id, now=now, tick=self.kill.tick)
-        return "new" if stored is None else "restated"
+            write_day(conn, snap, revision=stored.revision + 1, run_id=run_id, now=now,
+                      tick=self.kill.tick)
+            write_gaps(conn, snap.day, gaps_to_write, run_id=run_id, now=now)
+            return "restated", set()
+        # the stored institutions read as stored; newly refused ones without rows get a gap
+        write_gaps(conn, snap.day, {i: e for i, e in gaps_to_write.items()
+                                    if i not in gaps and i not in have}, run_id=run_id, now=now)
+        added = snap.only(lambda i: i in fillable and i not in refused)
+        resolved = gaps - set(refused)
+        if not added.institutions() and not resolved:
+            return "unchanged", set()
+        complete_day(conn, stored, added, resolved, tick=self.kill.tick)
+        return "completed", added.institutions() | resolved
 
-    def _due(self, conn: Any, day: dt.date, *, changed: bool) -> list[tuple[Any, str]]:
-        """What ``day``'s run evaluates.
+    def _due(self, conn: Any, day: dt.date, *, status: str,
+             added: set[str]) -> list[tuple[Any, str, set[str] | None]]:
+        """What ``day``'s run evaluates: (period, stage, institutions or None for all).
 
         The requirement of the period containing ``day`` and the close of the last period
-        that ended before it, while any institution lacks a result for them or its record
-        (class, events) changed since; and, when ``day``'s snapshot is new or restated, every
-        stored stage that reads ``day``. Nothing else could change a result.
+        that ended before it, for the institutions that lack a result for them or whose
+        record (class, events) changed since; when ``day``'s snapshot is new or restated,
+        every stored stage that reads ``day``, for everyone; when it was completed, those
+        stages for the institutions added. Nothing else could change a result.
         """
         periods = self.engine.pack.periods
         candidates = [(periods.containing(day), "requirement"), (_last_ended(periods, day), "close")]
-        due = set()
+        due: dict[tuple[Any, str], set[str] | None] = {}
+
+        def add(key: tuple[Any, str], ids: set[str] | None) -> None:
+            if ids is None or (key in due and due[key] is None):
+                due[key] = None  # everyone
+            else:
+                due[key] = (due.get(key) or set()) | ids
+
         for period, stage in candidates:
             if period is None:
                 continue  # a calendar pack's day outside every listed period
             stored = institution_fingerprints(conn, str(period), stage)
-            if any(stored.get(i.id) != fp for i, fp in self._fingerprints):
-                due.add((period, stage))
-        if changed:
+            lacking = {i.id for i, fp in self._fingerprints if stored.get(i.id) != fp}
+            if lacking:
+                add((period, stage), lacking if stored else None)
+        if status in ("new", "restated", "completed"):
             for name, stage in stored_keys(conn):
                 win = window(self.engine, name, stage)
                 if win.reads(day):
-                    due.add((win.period, stage))
+                    add((win.period, stage), None if status != "completed" else set(added))
         # oldest period first, requirement before close: a deterministic order of writes
-        return sorted(due, key=lambda ps: (ps[0].first, ps[1] != "requirement"))
+        return sorted(((p, s, ids) for (p, s), ids in due.items()),
+                      key=lambda pst: (pst[0].first, pst[1] != "requirement"))
 
-    def _after_commit(self, day: dt.date) -> list[Path]:
+    def _after_commit(self, day: dt.date,
+                      written: Iterable[tuple[str, str, str, int]] = ()) -> list[Path]:
         """Reports and publication for the results ``day``'s run stored (idempotent)."""
         with self.storage.transaction() as conn:
-            created = results_as_of(conn, [day])
+            created = _with_written(conn, results_as_of(conn, [day]), written)
         if not created:
             return []
         self.engine.hooks.publish_results(self.options, [
@@ -241,18 +347,44 @@ class NightlyJob:
         if self.reports_dir is None:
             return []
         from .reports import write_period_reports  # matplotlib/openpyxl only when reporting
-        written: list[Path] = []
+        written_paths: list[Path] = []
         for name in sorted({r.maintenance_period for r in created}):
-            written += write_period_reports(self.storage, self.engine, name, self.reports_dir,
-                                            options=self.options)
-        return written
+            written_paths += write_period_reports(self.storage, self.engine, name,
+                                                  self.reports_dir, options=self.options)
+        return written_paths
 
-    def shortfalls(self, days: Iterable[dt.date]) -> list[StoredResult]:
+    def shortfalls(self, days: Iterable[dt.date],
+                   written: Iterable[tuple[str, str, str, int]] = ()) -> list[StoredResult]:
         """Closes with a shortfall that these dates' runs stored and that are still current."""
         with self.storage.transaction() as conn:
-            return [r for r in results_as_of(conn, days)
+            return [r for r in _with_written(conn, results_as_of(conn, days), written)
                     if r.stage == "close" and r.has_shortfall
                     and latest(conn, r.institution_id, r.maintenance_period, r.stage).key == r.key]
+
+
+def _with_written(conn: Any, found: list[StoredResult],
+                  written: Iterable[tuple[str, str, str, int]]) -> list[StoredResult]:
+    """``found`` plus the versions a run wrote as of another date (an institution's first
+    result completing a stage is stored as of the stage's first date), in storage order."""
+    have = {r.key for r in found}
+    extra = [version(conn, *key) for key in written if key not in have]
+    out = found + [r for r in extra if r is not None]
+    return sorted(out, key=lambda r: (r.maintenance_period, r.stage, r.institution_id,
+                                      r.result_version))
+
+
+def _empty_days(text: Any) -> set[dt.date]:
+    """The ``empty_days`` source option: ISO dates separated by commas."""
+    if not text:
+        return set()
+    days = set()
+    for part in str(text).split(","):
+        try:
+            days.add(dt.date.fromisoformat(part.strip()))
+        except ValueError:
+            raise InputError(f"{part.strip()!r} is not a date; expected YYYY-MM-DD[,YYYY-MM-DD...]",
+                             field=f"--source {EMPTY_DAYS}") from None
+    return days
 
 
 def _last_ended(periods: Any, day: dt.date) -> Any:

@@ -185,9 +185,11 @@ def test_a_changed_figure_for_a_stored_date_is_refused_without_restate(db_url, t
     nd.write_feed(tmp_path / "feed", START, END,
                   override={(key, dt.date(2025, 9, 15)): D("49000000000000.5")})
     code, out, err = nightly(capsys, db_url, feed, "--from", "2025-09-14", "--to", "2025-09-16")
-    assert code == 2 and out == ""
-    assert err.count("\n") == 1 and "Traceback" not in err
-    assert "nightly stopped at 2025-09-15 (dates up to 2025-09-14 are stored)" in err
+    assert code == 2 and out == "" and "Traceback" not in err
+    *notes, last = err.splitlines()  # notes on the dates done are printed even on failure
+    assert notes and all(n.startswith("rrr: note: ") and "not evaluated" in n for n in notes)
+    assert last.startswith("rrr: error: nightly stopped at 2025-09-15 (dates up to 2025-09-14 "
+                           "are stored)")
     was = nd.balance(key, dt.date(2025, 9, 15))
     assert f"balances BANK1 vnd_short VND: stored {was}, source now 49000000000000.5" in err
     assert "49000000000000.5" in err and "--restate" in err
@@ -251,21 +253,24 @@ def test_an_incomplete_computation_month_is_not_evaluated_until_it_is_complete(t
 
 def test_a_failing_date_leaves_nothing_of_itself(db_url, tmp_path, capsys):
     feed = nd.write_feed(tmp_path / "feed", START, END)
-    fx = tmp_path / "feed" / "fx.csv"  # no EUR rate in September: October cannot be evaluated
-    fx.write_text("".join(line for line in fx.read_text().splitlines(keepends=True)
-                          if not (line.startswith("2025-09") and ",EUR," in line)))
+    balances = tmp_path / "feed" / "balances.csv"  # the source has not loaded 2025-10-01 yet
+    balances.write_text("".join(line for line in balances.read_text().splitlines(keepends=True)
+                                if ",2025-10-01," not in line))
     code, out, err = nightly(capsys, db_url, feed, "--from", "2025-09-01", "--to", "2025-10-02")
-    assert code == 2 and err.count("\n") == 1
+    *notes, err = err.splitlines()
+    assert code == 2 and all(n.startswith("rrr: note: ") for n in notes)
     assert "nightly stopped at 2025-10-01 (dates up to 2025-09-30 are stored)" in err
-    assert "no balance-sheet rate for EUR dated in 2025-09" in err
+    assert ("2025-10-01 is a working day and the source gave no balances for it; nothing of "
+            "2025-10-01 is stored") in err and "--source empty_days=2025-10-01" in err
     with Storage.open(db_url) as store:
         with store.transaction() as conn:
             days = conn.execute(select(schema.SNAPSHOT_DAYS.c.business_date)).scalars().all()
-            oct1 = conn.execute(select(schema.DAILY_TOTALS).where(
-                schema.DAILY_TOTALS.c.business_date == dt.date(2025, 10, 1))).all()
+            oct1 = conn.execute(select(schema.DAILY_HOLDINGS).where(
+                schema.DAILY_HOLDINGS.c.business_date == dt.date(2025, 10, 1))).all()
         (run,) = store.runs()
     assert sorted(days) == nd.dates(dt.date(2025, 9, 1), dt.date(2025, 9, 30)) and oct1 == []
-    assert run["outcome"] == "error" and "EUR" in run["error_message"]
+    assert run["outcome"] == "error" and run["exit_code"] == 2
+    assert "no balances" in run["error_message"]
 
 
 @pytest.mark.parametrize("args, message", [
