@@ -41,6 +41,7 @@ def open_store(args: argparse.Namespace, *, url: str | None = None, read_only: b
                create: bool = False) -> Any:
     """The results database of ``--db``: read-only for a reading command; created only when
     ``create`` (a command that starts a store); otherwise a missing one is refused."""
+    from .storage import Storage
     return Storage.open(url or db_url(args), read_only=read_only, create=create,
                         lock_timeout=getattr(args, "lock_timeout", None))
 

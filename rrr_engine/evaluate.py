@@ -17,7 +17,7 @@ from typing import Any
 
 from .allowances import apply_allowances
 from .averages import balance_at, daily_series, monthly_average
-from .errors import InputError, NoRuleApplies
+from .errors import InputError, MissingDataError, NoRuleApplies
 from .findings import deadline_findings, filled_finding
 from .fx import check_election, convert, rates_for
 from .kernel import SCALE, Kernel
@@ -214,8 +214,9 @@ def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
     last = month.last
     mine = [h for h in holdings if h.date <= last]
     if not mine:
-        raise InputError(f"no central-bank holdings for institution {inst.id} in or before "
-                         f"{month}", field="holdings", institution=inst.id, period=str(month))
+        raise MissingDataError(f"no central-bank holdings for institution {inst.id} in or "
+                               f"before {month}", field="holdings", institution=inst.id,
+                               period=str(month))
     series = daily_series((h.date, h.currency, h.amount) for h in mine)
     avg = monthly_average(series, month, missing_days=pack.setting("missing_days"),
                           what="holdings", institution=inst.id)

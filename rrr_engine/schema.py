@@ -197,7 +197,9 @@ RESULTS = Table(
     Column("stage", String(16), primary_key=True),  # requirement | close
     Column("result_version", Integer, primary_key=True),
     Column("computation_period", _PERIOD, nullable=False),
-    Column("as_of", Date, nullable=False),  # the business date whose run stored it
+    # the business date whose run stored it; an institution's first result completing a stage
+    # the others already have takes that stage's first date (as an uninterrupted run would)
+    Column("as_of", Date, nullable=False),
     Column("status", String(16), nullable=False),
     Column("has_shortfall", Boolean, nullable=False),
     Column("ruleset_id", _ID, nullable=False),

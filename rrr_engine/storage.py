@@ -42,7 +42,7 @@ from .errors import InputError, StorageError
 from .migrations import MIGRATIONS, SCHEMA_VERSION, current_version, migrate
 
 __all__ = ["DEFAULT_DB_NAME", "DEFAULT_LOCK_TIMEOUT", "LOCK_TIMEOUT_ENV", "Storage",
-           "default_url", "display_url", "lock_timeout_seconds"]
+           "default_url", "display_url", "lock_timeout_seconds", "url_problem"]
 
 DEFAULT_DB_NAME = "rrr.sqlite"
 DEFAULT_LOCK_TIMEOUT = 60.0  # seconds a run waits for another writer before giving up
@@ -75,8 +75,14 @@ def display_url(url: str | URL) -> str:
     """A URL fit for messages and logs: the password replaced by ``***``."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return "<unparseable URL>"
+
+
+def url_problem(exc: Exception) -> str:
+    """SQLAlchemy's reason a URL is unusable, in words (its port parse error is Python's)."""
+    text = str(exc)
+    return "its port is not a number" if "invalid literal for int()" in text else text
 
 
 def _sqlite_transactions(engine: Engine, store: Storage) -> None:
@@ -137,10 +143,11 @@ class Storage:
                 args = {"connect_timeout": max(2, math.ceil(min(wait, 30)))}
             engine = create_engine(parsed, connect_args=args)
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-            raise StorageError(f"cannot use database URL {shown}: {exc}") from None
+            raise StorageError(f"cannot use database URL {shown}: {url_problem(exc)}",
+                               field="--db") from None
         except OSError as exc:
             raise StorageError(f"cannot create the directory for {shown}: {exc.strerror}") from None
-        store = cls(engine, shown=shown, lock_timeout=wait)
+        store = cls(engine, shown=shown, read_only=read_only, lock_timeout=wait)
         if engine.dialect.name == "sqlite":
             _sqlite_transactions(engine, store)
         try:
@@ -149,12 +156,17 @@ class Storage:
                     raise StorageError(f"no results database at {shown}: it has no rrr-engine "
                                        "tables (check --db; the nightly job creates them)",
                                        field="--db")
-                if not read_only or current_version(conn) < len(MIGRATIONS):
-                    migrate(conn)  # an existing store on an older schema is upgraded first
+                behind = read_only and current_version(conn) < len(MIGRATIONS)
+                if not read_only:
+                    migrate(conn)
+            if behind:  # an existing store on an older schema is upgraded first
+                store.read_only = False
+                with store.transaction() as conn:
+                    migrate(conn)
+                store.read_only = True
         except BaseException:
             engine.dispose()
             raise
-        store.read_only = read_only
         return store
 
     def close(self) -> None:
