@@ -259,3 +259,35 @@ def test_every_help_lists_its_exit_codes(capsys):
         assert ("4 partly failed" in out) == (command[-1] in ("evaluate", "nightly", "diff"))
         assert ("3 done, and a closed period has a shortfall" in out) == (command == ["nightly"])
 
+
+
+# ---- a mapping naming what the core-banking database does not have --------------------------
+
+@pytest.mark.parametrize("edit, field, problem", [
+    (("currency: currency_code\n    gl_account", "currency: currency_cd\n    gl_account"),
+     "accounts.columns.currency",
+     "names column currency_cd, which table deposit_account of the core-banking database does "
+     "not have"),
+    (("gl_account: product.gl_account", "gl_account: product.gl_code"),
+     "accounts.columns.gl_account",
+     "names column gl_code, which table product of the core-banking database does not have"),
+    (("table: eod_balance", "table: eod_balances"), "balances.table",
+     "names table eod_balances, which the core-banking database does not have"),
+])
+def test_a_mapping_naming_an_unknown_column_or_table_is_bad_input(edit, field, problem, db_url,
+                                                                   tmp_path, feed, capsys):
+    from rrr_corebank_sql import generate
+    if db_url.startswith("postgresql"):
+        bank, results = db_url, f"sqlite:///{tmp_path}/r.sqlite"
+    else:
+        bank, results = f"sqlite:///{tmp_path}/bank.sqlite", db_url
+    generate.generate_bank(bank, accounts=20, start=START, end=START, seed=3)
+    mapping = tmp_path / "map.yaml"
+    text = MAPPING.read_text()
+    assert edit[0] in text
+    mapping.write_text(text.replace(edit[0], edit[1]))
+    code, _, err = rrr(capsys, "nightly", "--date", "2025-09-01", "--db", results, "--no-reports",
+                       "--institutions", feed["institutions"], "--source",
+                       f"corebank_url={bank}", "--source", f"corebank_mapping={mapping}")
+    assert code == 2
+    assert one_line(err).endswith(f"{mapping}: {field}: {problem}")

@@ -69,11 +69,14 @@ def run(url: str, feed: Feed, dates=DATES):
 
 
 def parts(url: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """The dump without the audit log, and the audit log's entries as a sorted list."""
+    """The dump without the audit log, and the audit log's entries (kind and data, without
+    their place in the chain) as a sorted list."""
     with Storage.open(url) as store:
         lines = store.dump().splitlines()
-    audit = sorted((e["kind"], e["entry_json"]) for e in
-                   (json.loads(ln.split(" ", 1)[1]) for ln in lines if ln.startswith("rrr_audit_log ")))
+    rows = [json.loads(ln.split(" ", 1)[1]) for ln in lines if ln.startswith("rrr_audit_log ")]
+    entries = [json.loads(r["entry_json"]) for r in rows]
+    audit = sorted((e["kind"], json.dumps(e["data"], sort_keys=True)) for e in entries)
+    assert all(set(e) == {"kind", "data", "seq"} for e in entries)
     return [ln for ln in lines if not ln.startswith("rrr_audit_log ")], audit
 
 
@@ -92,8 +95,8 @@ def check_bad_then_fixed(url_bad: str, url_clean: str, n: int, bad: int, capsys)
     refused, blocked = first.errors
     assert (refused.business_date, refused.stage, refused.code, refused.field) == (
         BAD_DAY, None, "input_error", "amount")
-    assert refused.message == (f"institution {bank(bad)}, 2025-09-15, vnd_short VND: amount "
-                               f"-{amount(bad, BAD_DAY)} must be zero or more")
+    assert refused.message == (f"amount: institution {bank(bad)}, 2025-09-15, vnd_short VND: "
+                               f"amount -{amount(bad, BAD_DAY)} must be zero or more")
     assert (blocked.period, blocked.stage, blocked.business_date) == ("2025-10", "requirement",
                                                                       BAD_DAY)
     assert "re-run the nightly for 2025-09-15" in blocked.message
@@ -138,31 +141,31 @@ def test_one_bad_institution_on_postgresql(postgres_url, fresh_pg_url, tmp_path,
 
 
 def test_the_cli_exits_4_and_prints_each_entry_once(tmp_path, capsys):
-    """``rrr nightly`` with files: a bank whose class the pack does not know among 1,000."""
+    """``rrr nightly`` with files: a bank whose class the pack does not know among 60."""
     folder = tmp_path / "feed"
     folder.mkdir()
-    banks = [f"- {{id: {bank(i)}, class: {'investment_bank' if i == 321 else 'other_ci'}}}"
-             for i in range(1000)]
+    banks = [f"- {{id: {bank(i)}, class: {'investment_bank' if i == 21 else 'other_ci'}}}"
+             for i in range(60)]
     (folder / "banks.yaml").write_text("\n".join(banks) + "\n")
     rows = ["institution_id,date,category,currency,amount"] + [
         f"{bank(i)},{day},vnd_short,VND,{amount(i, day)}"
-        for day in DATES if day.weekday() < 5 for i in range(1000)]
+        for day in DATES if day.weekday() < 5 for i in range(60)]
     (folder / "balances.csv").write_text("\n".join(rows) + "\n")
     args = ["nightly", "--from", "2025-09-01", "--to", "2025-10-01", "--institutions",
             folder / "banks.yaml", "--balances", folder / "balances.csv", "--no-reports"]
     bad, clean = f"sqlite:///{tmp_path}/bad.sqlite", f"sqlite:///{tmp_path}/clean.sqlite"
     code, out, err = rrr(capsys, *args, "--db", bad)
     assert code == 4
-    assert "FAILED 1 institution(s): BANK0321 (error entries on stderr" in out
-    assert "requirement 2025-10: " in out and out.count(" v1") == 999
+    assert "FAILED 1 institution(s): BANK0021 (error entries on stderr" in out
+    assert "requirement 2025-10: " in out and out.count(" v1") == 59
     errors = [ln for ln in err.splitlines() if ln.startswith("rrr: error: ")]
-    assert errors == ["rrr: error: 2025-10 requirement: institution BANK0321: class: unknown "
+    assert errors == ["rrr: error: 2025-10 requirement: institution BANK0021: class: unknown "
                       "institution class 'investment_bank'; expected one of people_credit_fund, "
                       "microfinance, policy_bank, agribank, coop_bank, other_ci"]
     (folder / "banks.yaml").write_text("\n".join(banks).replace("investment_bank", "other_ci")
                                        + "\n")
     code, out, err = rrr(capsys, *args, "--db", bad)  # fixed: the same dates again
-    assert code == 0 and "requirement 2025-10: BANK0321 v1" in out
+    assert code == 0 and "requirement 2025-10: BANK0021 v1" in out
     assert "1 result version(s) stored" in out
     code, _, _ = rrr(capsys, *args, "--db", clean)
     assert code == 0
@@ -171,29 +174,29 @@ def test_the_cli_exits_4_and_prints_each_entry_once(tmp_path, capsys):
 
 def test_a_day_empty_on_purpose_is_stored_with_a_warning(tmp_path, capsys):
     url = f"sqlite:///{tmp_path}/r.sqlite"
-    closed = dt.date(2025, 9, 2)
-    summary = run(url, Feed(3, empty={closed}), SEPT[:3])
+    days = [dt.date(2025, 9, 3), dt.date(2025, 9, 4), dt.date(2025, 9, 5)]  # Wed-Fri, working
+    summary = run(url, Feed(3, empty={days[1]}), days)
     assert summary.exit_code == 0
     assert summary.days[1].warnings == [
-        "2025-09-02 is a working day without balances, on purpose (the bank was closed by decree)"]
+        "2025-09-04 is a working day without balances, on purpose (the bank was closed by decree)"]
     with Storage.open(url) as store, store.transaction() as conn:
-        days = conn.execute(select(schema.SNAPSHOT_DAYS.c.business_date,
-                                   schema.SNAPSHOT_DAYS.c.balance_rows)).all()
-    assert sorted(days) == [(SEPT[0], 3), (closed, 0), (SEPT[2], 3)]
+        stored = conn.execute(select(schema.SNAPSHOT_DAYS.c.business_date,
+                                     schema.SNAPSHOT_DAYS.c.balance_rows)).all()
+    assert sorted(stored) == [(days[0], 3), (days[1], 0), (days[2], 3)]
 
 
 def test_empty_days_option_declares_a_file_feed_day_empty(tmp_path, capsys):
     (tmp_path / "banks.yaml").write_text("- {id: B, class: other_ci}\n")
     (tmp_path / "bal.csv").write_text("institution_id,date,category,currency,amount\n"
-                                      "B,2025-09-01,vnd_short,VND,5\n")
-    base = ["nightly", "--from", "2025-09-01", "--to", "2025-09-02", "--institutions",
+                                      "B,2025-09-03,vnd_short,VND,5\n")
+    base = ["nightly", "--from", "2025-09-03", "--to", "2025-09-04", "--institutions",
             tmp_path / "banks.yaml", "--balances", tmp_path / "bal.csv", "--no-reports",
             "--db", f"sqlite:///{tmp_path}/r.sqlite"]
     code, _, err = rrr(capsys, *base)
-    assert code == 2 and "2025-09-02 is a working day and the source gave no balances" in err
-    code, _, err = rrr(capsys, *base, "--source", "empty_days=2025-09-02")
+    assert code == 2 and "2025-09-04 is a working day and the source gave no balances" in err
+    code, _, err = rrr(capsys, *base, "--source", "empty_days=2025-09-04")
     assert code == 0
-    assert ("rrr: warning: 2025-09-02 is a working day without balances, on purpose (listed in "
+    assert ("rrr: warning: 2025-09-04 is a working day without balances, on purpose (listed in "
             "the source option empty_days)") in err
     code, _, err = rrr(capsys, *base, "--source", "empty_days=2025-09-31")
     assert code == 2 and "--source empty_days: '2025-09-31' is not a date" in err
