@@ -89,7 +89,8 @@ class InstitutionError:
         """One line for stderr: where (period, stage, date) and the message."""
         where = " ".join(str(p) for p in (self.period, self.stage) if p)
         if self.business_date is not None:
-            where = f"{where}, rows of {self.business_date}" if where else f"rows of {self.business_date}"
+            rows = f"rows of {self.business_date}"
+            where = f"{where}, {rows}" if where else rows
         return f"{where}: {self.message}" if where else self.message
 
 

@@ -31,7 +31,7 @@ EXIT_BAD_INPUT = 2  # nothing could be computed, or the whole run's input is bad
 EXIT_SHORTFALL = 3  # done, and a closed period has a shortfall
 EXIT_PARTIAL = 4  # some institutions have an error entry, the others were computed (stored)
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug
-EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: unreachable, locked or timed out; the same command may succeed later
+EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: unreachable, locked or timed out; may succeed later
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 
 EXIT_MEANINGS = {

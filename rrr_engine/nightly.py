@@ -205,7 +205,8 @@ class NightlyJob:
                 summary.days.append(outcome)
                 summary.reports.extend(self._after_commit(day, outcome.written))
                 on_day(outcome)
-            summary.shortfalls = self.shortfalls(dates, [k for d in summary.days for k in d.written])
+            written = [k for d in summary.days for k in d.written]
+            summary.shortfalls = self.shortfalls(dates, written)
             with self.storage.transaction() as conn:
                 summary.restated = restatements(conn, as_of=dates)
         except BaseException as exc:

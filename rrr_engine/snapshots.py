@@ -150,8 +150,8 @@ def complete_day(conn: Connection, stored: StoredDay, added: DaySnapshot, resolv
         t = schema.SNAPSHOT_GAPS
         conn.execute(delete(t).where(t.c.business_date == day, t.c.institution_id.in_(gone)))
     old = stored.snapshot
-    whole = DaySnapshot.of(day, (*old.balances, *added.balances), old.fx_rates,
-                           None if old.holdings is None else (*old.holdings, *(added.holdings or ())))
+    holdings = None if old.holdings is None else (*old.holdings, *(added.holdings or ()))
+    whole = DaySnapshot.of(day, (*old.balances, *added.balances), old.fx_rates, holdings)
     conn.execute(update(schema.SNAPSHOT_DAYS).where(schema.SNAPSHOT_DAYS.c.business_date == day)
                  .values(balance_rows=len(whole.balances), holding_rows=len(whole.holdings or ()),
                          input_fingerprint=whole.fingerprint))

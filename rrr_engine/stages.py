@@ -199,8 +199,8 @@ def compute_stage(conn: Connection, engine: Engine, institutions: Sequence[Insti
     if win.holdings:
         spans.append((win.holdings, win.complete[1], by_held))
     first, last = min(lo for (lo, _), _, _ in spans), max(hi for (_, hi), _, _ in spans)
-    blocked = _blocking([g for g in read_gaps(conn, first, last) if not subset or g.institution_id in ids],
-                        spans)
+    gaps = [g for g in read_gaps(conn, first, last) if not subset or g.institution_id in ids]
+    blocked = _blocking(gaps, spans)
     named = {i.id: i for i in institutions}
     out = Computed(errors=[_gap_error(g, named.get(i), win.period, stage)
                            for i, g in blocked.items()])

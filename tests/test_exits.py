@@ -238,7 +238,8 @@ def test_a_bad_lock_timeout_is_bad_input(value, tmp_path, feed, capsys, monkeypa
 # ---- bad input deep inside is still bad input ------------------------------------------------
 
 def test_a_share_finer_than_a_millionth_is_exit_2_naming_the_field(tmp_path, capsys):
-    (tmp_path / "b.yaml").write_text('- {id: A, class: agribank, agri_lending_share: "0.7500001"}\n')
+    (tmp_path / "b.yaml").write_text(
+        '- {id: A, class: agribank, agri_lending_share: "0.7500001"}\n')
     (tmp_path / "b.csv").write_text("institution_id,date,category,currency,amount\n"
                                     "A,2025-09-01,vnd_short,VND,5\n")
     code, out, err = rrr(capsys, "evaluate", "--rules", VN_PACK, "--institutions",

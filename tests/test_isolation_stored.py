@@ -20,10 +20,10 @@ from rrr_engine.storage import Storage
 AGRIBANK_2025 = ('      - classes: [agribank, coop_bank]\n        values: {vnd_short: "0.03", '
                  'vnd_long: "0.01", fx_overseas_ci: "0.01", fx_short: "0.07", fx_long: "0.05"}\n'
                  '      - classes: [other_ci]\n        values: {vnd_short: "0.04"')
-UNSET = ('      - classes: [agribank, coop_bank]\n        values: {vnd_short: null, vnd_long: null, '
-         'fx_overseas_ci: null, fx_short: null, fx_long: null}\n        unset_reason: "no number '
-         'for this class in the amended decision"\n      - classes: [other_ci]\n        values: '
-         '{vnd_short: "0.04"')
+UNSET = ('      - classes: [agribank, coop_bank]\n        values: {vnd_short: null, '
+         'vnd_long: null, fx_overseas_ci: null, fx_short: null, fx_long: null}\n        '
+         'unset_reason: "no number for this class in the amended decision"\n      - classes: '
+         '[other_ci]\n        values: {vnd_short: "0.04"')
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
