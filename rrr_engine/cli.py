@@ -1,9 +1,12 @@
-"""The ``rrr`` command: a dispatcher over command modules, and the one place errors print.
+"""The ``rrr`` command: a dispatcher over command modules, the one place errors print, and
+the one table of exit codes.
 
 Each module in :data:`COMMAND_MODULES` has ``register(subparsers)`` adding its subcommand with
-``func`` set. Any :class:`~rrr_engine.errors.RrrError` becomes one line on stderr and exit 2;
-no traceback is shown for bad input. An unexpected exception is a bug: one line saying so,
-exit 70, and the traceback only with ``RRR_DEBUG=1``. Logging is configured here and only here
+``func`` set. Any :class:`~rrr_engine.errors.RrrError` becomes one line on stderr and exit 2
+(75 for a :class:`~rrr_engine.errors.TemporaryFailure`); no traceback is shown for bad input.
+An unexpected exception is a bug: one line saying so, exit 70, and the traceback only with
+``RRR_DEBUG=1``. Every command's ``--help`` ends with the exit codes it can return
+(:data:`EXIT_MEANINGS`, :data:`COMMAND_EXITS`). Logging is configured here and only here
 (:mod:`rrr_engine.logs`): ``--log-format text|json`` and ``--log-level`` are accepted before
 or after the command name; the command gets its stderr as ``args.console``. No message shows a
 secret the command line carries (:mod:`rrr_engine.redact`).
@@ -19,17 +22,90 @@ import traceback
 from collections.abc import Sequence
 
 from . import __version__, logs
-from .errors import RrrError
+from .errors import RrrError, TemporaryFailure
 from .redact import scrub, secrets_in
 
-__all__ = ["COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK",
-           "EXIT_SHORTFALL", "main"]
+__all__ = ["COMMAND_EXITS", "COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERNAL",
+           "EXIT_INTERRUPTED", "EXIT_MEANINGS", "EXIT_OK", "EXIT_PARTIAL", "EXIT_SHORTFALL",
+           "EXIT_TEMPFAIL", "exit_code", "main", "partial_or", "run_outcome"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check that ran and failed: rrr rules check/test, rrr audit verify
-EXIT_BAD_INPUT = 2
-EXIT_SHORTFALL = 3  # rrr nightly: done, and a closed month has a shortfall
-EXIT_INTERNAL = 70
+EXIT_BAD_INPUT = 2  # nothing could be computed, or the whole run's input is bad
+EXIT_SHORTFALL = 3  # done, and a closed period has a shortfall
+EXIT_PARTIAL = 4  # some institutions have an error entry, the others were computed (stored)
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug
+EXIT_TEMPFAIL = 75  # EX_TEMPFAIL: unreachable, locked or timed out; may succeed later
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+
+EXIT_MEANINGS = {
+    EXIT_OK: "done",
+    EXIT_FAILED: "a check ran and failed",
+    EXIT_BAD_INPUT: "bad input: nothing could be computed, or the whole run's input is bad "
+                    "(one line on stderr names the file, line or field)",
+    EXIT_SHORTFALL: "done, and a closed period has a shortfall",
+    EXIT_PARTIAL: "partly failed: at least one institution has an error entry naming it, the "
+                  "others were computed (and stored); takes precedence over 3",
+    EXIT_TEMPFAIL: "temporary failure: a source or database unreachable, locked or timed out "
+                   "(retry later)",
+    EXIT_INTERNAL: "internal error, a bug (RRR_DEBUG=1 shows the traceback)",
+    EXIT_INTERRUPTED: "interrupted",
+}
+
+_ALWAYS = (EXIT_BAD_INPUT, EXIT_TEMPFAIL, EXIT_INTERNAL, EXIT_INTERRUPTED)
+# The codes each command can end with besides 0 and _ALWAYS; a command not named has no others.
+COMMAND_EXITS: dict[str, tuple[int, ...]] = {
+    "evaluate": (EXIT_PARTIAL,),
+    "nightly": (EXIT_SHORTFALL, EXIT_PARTIAL),
+    "reevaluate": (EXIT_PARTIAL,),
+    "rules diff": (EXIT_PARTIAL,),
+    "rules check": (EXIT_FAILED,),
+    "rules test": (EXIT_FAILED,),
+    "rules import": (EXIT_FAILED,),
+    "rules propose": (EXIT_FAILED,),
+    "audit verify": (EXIT_FAILED,),
+}
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code for a run that ended with ``exc``."""
+    if isinstance(exc, TemporaryFailure):
+        return EXIT_TEMPFAIL
+    if isinstance(exc, RrrError):
+        return EXIT_BAD_INPUT
+    if isinstance(exc, KeyboardInterrupt):
+        return EXIT_INTERRUPTED
+    return EXIT_INTERNAL
+
+
+def run_outcome(exc: BaseException) -> str:
+    """The run log's ``outcome`` for a run that ended with ``exc``."""
+    return {EXIT_TEMPFAIL: "temporary_failure", EXIT_BAD_INPUT: "error",
+            EXIT_INTERRUPTED: "interrupted"}.get(exit_code(exc), "internal_error")
+
+
+def partial_or(done: int, *, computed: int, failed: int) -> int:
+    """A batch's exit code: ``done`` when no institution failed, 4 when some did and others
+    were computed, 2 when every institution failed (nothing could be computed)."""
+    if not failed:
+        return done
+    return EXIT_PARTIAL if computed else EXIT_BAD_INPUT
+
+
+def _exit_epilog(command: str) -> str:
+    codes = sorted({EXIT_OK, *COMMAND_EXITS.get(command, ()), *_ALWAYS})
+    return "exit status: " + "; ".join(f"{c} {EXIT_MEANINGS[c]}" for c in codes) + "."
+
+
+def _add_exit_epilogs(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> None:
+    """Append the exit codes to the help of every (sub)command below ``parser``."""
+    for action in parser._actions:  # argparse has no public way to walk subcommands
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                here = (*path, name)
+                if not any(isinstance(a, argparse._SubParsersAction) for a in sub._actions):
+                    sub.epilog = _exit_epilog(" ".join(here))
+                _add_exit_epilogs(sub, here)
 
 COMMAND_MODULES = (
     "rrr_engine.cmd_evaluate",
@@ -67,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         importlib.import_module(name).register(sub)
     for command in sub.choices.values():  # after the command name too, where cron lines put it
         _log_options(command, argparse.SUPPRESS)
+    _add_exit_epilogs(parser)
     return parser
 
 
@@ -79,12 +156,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                                         stream=sys.stderr, secrets=secrets_in(argv))
     try:
         return int(args.func(args) or EXIT_OK)
+    except TemporaryFailure as exc:
+        console.error(str(exc), label="temporary failure")
+        return EXIT_TEMPFAIL
     except RrrError as exc:
         console.error(str(exc))
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         console.error("", label="interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback by default
         if os.environ.get("RRR_DEBUG"):
             traceback.print_exc()

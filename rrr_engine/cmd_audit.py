@@ -13,7 +13,7 @@ import re
 import sys
 
 from .cli import EXIT_FAILED
-from .cmd_rules_review import add_db_argument
+from .cmd_rules_review import add_db_argument, open_store
 
 __all__ = ["register"]
 
@@ -47,10 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_verify(args: argparse.Namespace) -> int:
     from .audit_check import verify
-    from .cmd_rules_review import db_url
-    from .storage import Storage
 
-    with Storage.open(db_url(args)) as store, store.transaction() as conn:
+    with open_store(args, read_only=True) as store, store.transaction() as conn:
         report = verify(conn, store.url, head=args.head)
     sys.stdout.write(report.to_text())
     return 0 if report.ok else EXIT_FAILED
@@ -58,10 +56,8 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_log(args: argparse.Namespace) -> int:
     from .audit import entries
-    from .cmd_rules_review import db_url
-    from .storage import Storage
 
-    with Storage.open(db_url(args)) as store, store.transaction() as conn:
+    with open_store(args, read_only=True) as store, store.transaction() as conn:
         found = list(entries(conn, args.kind))
     if args.format == "json":
         json.dump([{"seq": e.seq, "kind": e.kind, "data": e.data, "hash": e.hash} for e in found],

@@ -1,4 +1,11 @@
-"""``rrr evaluate``: one maintenance period from files, as JSON or a table."""
+"""``rrr evaluate``: one maintenance period from files, as JSON or a table.
+
+Every institution is evaluated on its own: one whose input is bad gets an error entry (in the
+JSON, ``{"institution_id", "status": "error", "error": {code, field, message}}``; in the
+table, an ERROR line) and a line on stderr, and the others are computed all the same. Exit 0
+every institution computed, 4 some have an error entry, 2 all of them do (or the run's input
+as a whole is bad: a file, the period).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ import sys
 from decimal import Decimal
 from typing import Any
 
+from .cli import EXIT_OK, partial_or
 from .engine import Engine
 
 __all__ = ["register", "render_table"]
@@ -32,13 +40,18 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine(args.rules)
     options = {"institutions": args.institutions, "balances": args.balances,
                "fx_rates": args.fx_rates, "holdings": args.holdings}
-    results = engine.to_json(engine.evaluate_sources(args.period, {k: v for k, v in options.items() if v}))
-    if args.format == "json":
-        json.dump(results, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(render_table(results))
-    return 0
+    batch = engine.evaluate_sources_each(args.period, {k: v for k, v in options.items() if v})
+    errors, results = batch.errors, batch.results
+    if results:  # nothing computed: stdout stays empty, stderr says why (exit 2)
+        entries = batch.to_json(engine.pack.header.rounding)
+        if args.format == "json":
+            json.dump(entries, sys.stdout, indent=2, ensure_ascii=False)
+            sys.stdout.write("\n")
+        else:
+            sys.stdout.write(render_table(entries))
+    for err in errors:
+        args.console.error(err.message)
+    return partial_or(EXIT_OK, computed=len(results), failed=len(errors))
 
 
 def _short_ratio(text: str) -> str:
@@ -59,6 +72,12 @@ def render_table(results: list[dict[str, Any]]) -> str:
     """A plain-text report a compliance officer can read in a terminal."""
     out: list[str] = []
     for r in results:
+        if r["status"] == "error":
+            e = r["error"]
+            out += [f"{r['institution_id']} {r['institution_name']}  maintenance "
+                    f"{r['maintenance_period']}", f"  ERROR {e['code']}"
+                    + (f" ({e['field']})" if e["field"] else "") + f": {e['message']}", ""]
+            continue
         out.append(f"{r['institution_id']} {r['institution_name']} ({r['institution_class']})  "
                    f"maintenance {r['maintenance_period']}  computation {r['computation_period']}  "
                    f"rules {r['ruleset']['id']} {r['ruleset']['version']}")

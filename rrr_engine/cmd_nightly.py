@@ -1,9 +1,12 @@
 """``rrr nightly``: snapshot business dates, evaluate and close months, write reports.
 
-Exit codes: 0 done; 3 done, and a month closed by one of these dates has a shortfall (the
-figures are stored and reported: the exit code is the alert for the scheduler); 2 bad input
-(one line on stderr; dates before the failing one stay stored), or, in production mode, a rule
-pack that is not approved (nothing written); 70 internal error.
+Exit codes (:mod:`rrr_engine.cli`): 0 done; 3 done, and a month closed by one of these dates
+has a shortfall (the figures are stored and reported: the exit code is the alert for the
+scheduler); 4 some institutions have an error entry (one line each on stderr, and in the run
+manifest) while every other institution is stored, over 3; 2 bad input (one line on stderr;
+dates before the failing one stay stored), or, in production mode, a rule pack that is not
+approved (nothing written); 75 a source or the database unreachable or locked (retry later);
+70 internal error. Warnings and notes are printed whether the run succeeds or fails.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundled import bundled_pack
-from .cli import EXIT_OK, EXIT_SHORTFALL
+from .cmd_rules_review import add_lock_timeout_argument
 from .errors import InputError
 from .nightly import DayOutcome, KillSwitch, NightlyJob, NightlySummary
 from .periods import days_between
@@ -71,7 +74,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "nightly", help="snapshot business dates, evaluate and close months, write reports",
         description="Snapshot each date's category totals into the results database; on the "
                     "first run of a month evaluate its requirement and close the previous "
-                    "month against its holdings. Exit 0 done, 3 shortfall found, 2 bad input.")
+                    "month against its holdings. One institution's bad input never stops "
+                    "the others: it gets an error entry, they are stored.")
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--date", type=_date, help="the business date YYYY-MM-DD")
     when.add_argument("--from", dest="date_from", type=_date, help="first date of a backfill")
@@ -87,6 +91,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "requires approval: rrr rules require-approval)")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when "
                    "stderr is not a terminal")
+    add_lock_timeout_argument(p)
     p.set_defaults(func=run)
 
 
@@ -114,27 +119,37 @@ def run(args: argparse.Namespace) -> int:
     rules = args.rules or default_rules()
     engine = Engine(rules)
     kill = KillSwitch.from_env()
-    with Storage.open(args.db or default_url(args.out)) as storage:
-        job = NightlyJob(engine, storage, source_options(args), restate=args.restate,
-                         reports_dir=None if args.no_reports else args.out / "reports", kill=kill,
-                         production=args.production)
-        console = args.console
-        progress = Progress(len(dates), enabled=args.progress or console.terminal)
+    console = args.console
+    job: NightlyJob | None = None
+    try:
+        with Storage.open(args.db or default_url(args.out),
+                          lock_timeout=args.lock_timeout) as storage:
+            job = NightlyJob(engine, storage, source_options(args), restate=args.restate,
+                             reports_dir=None if args.no_reports else args.out / "reports",
+                             kill=kill, production=args.production)
+            progress = Progress(len(dates), enabled=args.progress or console.terminal)
 
-        def on_day(day: DayOutcome) -> None:
-            # warnings were logged as they arose; the console prints them again at the end
-            progress.step(str(day.day))
-            for s in day.stages:
-                if s.skipped:
-                    console.note(s.skipped)
+            def on_day(day: DayOutcome) -> None:
+                # warnings and errors were logged as they arose; printed again at the end
+                progress.step(str(day.day))
+                for s in day.stages:
+                    if s.skipped:
+                        console.note(s.skipped)
 
-        try:
-            summary = job.run(dates, command=logged_command(getattr(args, "argv", sys.argv[1:])),
-                              on_day=on_day)
-        finally:
-            progress.close()
-        print(render_summary(summary, storage.url), end="")
-    return EXIT_SHORTFALL if summary.shortfalls else EXIT_OK
+            try:
+                summary = job.run(dates,
+                                  command=logged_command(getattr(args, "argv", sys.argv[1:])),
+                                  on_day=on_day)
+            finally:
+                progress.close()
+            print(render_summary(summary, storage.url), end="")
+    finally:
+        # printed whether the run succeeded or not: each institution's error entry
+        done = getattr(job, "summary", None)
+        if console.mode != "json":  # json: each was a log record already
+            for err in done.errors if done is not None else ():
+                console.error(err.line())
+    return summary.exit_code
 
 
 def _amount(text: str) -> str:
@@ -148,13 +163,23 @@ def render_summary(summary: NightlySummary, db: str) -> str:
     for day in summary.days:
         stored = [f"{s.stage} {s.period}: " + ", ".join(f"{i} v{v}" for i, v in s.written)
                   for s in day.stages if s.written]
-        if stored or day.snapshot == "restated":
-            out.append(f"{day.day}  snapshot {day.snapshot}; " + ("; ".join(stored) or "no result changed"))
+        if stored or day.snapshot in ("restated", "completed"):
+            added = f" ({', '.join(day.completed)} added)" if day.completed else ""
+            out.append(f"{day.day}  snapshot {day.snapshot}{added}; "
+                       + ("; ".join(stored) or "no result changed"))
     d = summary.as_dict()
     span = (f" {summary.days[0].day}..{summary.days[-1].day}" if len(summary.days) > 1
             else f" {summary.days[0].day}" if summary.days else "")
+    completed = f", {d['completed']} completed" if d["completed"] else ""
     out.append(f"nightly: {d['dates']} date(s){span}: {d['new']} new, {d['unchanged']} unchanged, "
-               f"{d['restated']} restated; {d['results_written']} result version(s) stored")
+               f"{d['restated']} restated{completed}; {d['results_written']} result version(s) "
+               "stored")
+    failed = sorted({e.institution_id for e in summary.errors})
+    if failed:
+        shown = ", ".join(i if i.isprintable() else repr(i) for i in failed[:10])
+        out.append(f"FAILED {len(failed)} institution(s): {shown}"
+                   f"{' ...' if len(failed) > 10 else ''} (error entries on stderr and in the "
+                   "run log; the others are stored)")
     for r in summary.shortfalls:
         gaps = ", ".join(f"{ccy} {_amount(v)}" for ccy, v in r.presented["shortfall"].items()
                          if Decimal(v) > 0)

@@ -15,7 +15,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from .cmd_rules_review import add_db_argument, db_url
+from .cmd_rules_review import add_db_argument, open_store
 
 __all__ = ["register", "render_restatements"]
 
@@ -55,10 +55,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_submit(args: argparse.Namespace) -> int:
     from .locked_periods import submit
     from .resultstore import STAGES
-    from .storage import Storage
 
     stages = (args.stage,) if args.stage else STAGES
-    with Storage.open(db_url(args)) as store, store.transaction() as conn:
+    with open_store(args) as store, store.transaction() as conn:
         done, already = submit(conn, args.period, by=args.by or getpass.getuser(),
                                reference=args.reference, stages=stages)
     for s in done:
@@ -72,9 +71,8 @@ def run_submit(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     from .locked_periods import submissions
-    from .storage import Storage
 
-    with Storage.open(db_url(args)) as store, store.transaction() as conn:
+    with open_store(args, read_only=True) as store, store.transaction() as conn:
         found = submissions(conn, args.period)
     for s in found:
         print(f"{s.maintenance_period} {s.stage} {s.institution_id} v{s.result_version}: "
@@ -116,9 +114,8 @@ def run_restatements(args: argparse.Namespace) -> int:
     from .locked_periods import restatement_csv, restatement_rows, restatements
     from .provenance import Provenance
     from .safe_files import write_text
-    from .storage import Storage
 
-    with Storage.open(db_url(args)) as store, store.transaction() as conn:
+    with open_store(args, read_only=True) as store, store.transaction() as conn:
         rows = [row for old, new in restatements(conn, period=args.period)
                 for row in restatement_rows(old, new)]
         seq, digest = audit.head(conn)

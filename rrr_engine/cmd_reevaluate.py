@@ -2,7 +2,10 @@
 
 Re-evaluates every stored period from ``--from`` to ``--to`` with ``--rules`` from the stored
 snapshots; a new result version only where figures change, a restatement where the period was
-submitted. Exit 0 done; 2 bad input, or a pack production mode refuses (nothing written).
+submitted. Every institution on its own: one the pack cannot evaluate is listed and the others
+are stored. Exit 0 done; 4 some stored results could not be evaluated, the others were; 2 bad
+input, none could be evaluated, or a pack production mode refuses (nothing written); 75 the
+database unreachable or locked.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from .cmd_rules_review import add_db_argument, db_url
+from .cli import EXIT_OK, partial_or
+from .cmd_rules_review import add_db_argument, open_store
 
 __all__ = ["register", "run"]
 
@@ -47,13 +51,12 @@ def run(args: argparse.Namespace) -> int:
     from .reevaluate import reevaluate
     from .restored import read_known
     from .safe_files import write_text
-    from .storage import Storage
 
     engine = Engine(args.rules)
     first, last = engine.periods(args.first)[0], engine.periods(args.last)[0]
     if last.first < first.first:
         raise InputError(f"--to {last} is before --from {first}", field="--to")
-    with Storage.open(db_url(args)) as store:
+    with open_store(args) as store:
         done = reevaluate(store, engine, first, last, by=args.by or getpass.getuser(),
                           why=args.why, production=args.production,
                           command=logged_command(getattr(args, "argv", sys.argv[1:])),
@@ -70,8 +73,11 @@ def run(args: argparse.Namespace) -> int:
           f"{len(done.written)} new result version(s), {done.unchanged} unchanged, "
           f"{len(done.restated)} restatement(s), {len(done.not_evaluated)} not evaluated")
     for item in done.not_evaluated:
-        print(f"rrr: note: {' '.join(map(str, item.stored.key[:3]))} not evaluated: {item.error}",
-              file=sys.stderr)
+        if item.failed is not None:
+            print(f"rrr: error: {item.failed.line()}", file=sys.stderr)
+        else:
+            print(f"rrr: note: {' '.join(map(str, item.stored.key[:3]))} not evaluated: "
+                  f"{item.error}", file=sys.stderr)
     for note in done.notes:
         print(f"rrr: note: {note}", file=sys.stderr)
     if not done.approval.current:
@@ -83,4 +89,5 @@ def run(args: argparse.Namespace) -> int:
                                                    audit_head=f"{seq}:{digest}"))
         write_text(args.csv, text, bom=True)
         print(f"wrote {args.csv}")
-    return 0
+    failed = len(done.not_evaluated)
+    return partial_or(EXIT_OK, computed=len(done.written) + done.unchanged, failed=failed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .cmd_rules_review import add_lock_timeout_argument, open_store
 from .errors import InputError, StorageError
 
 __all__ = ["register", "run"]
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", help="results database URL (default: sqlite:///OUT/rrr.sqlite)")
     p.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
     p.add_argument("--rules", type=Path, help="rule pack directory (default: the bundled vn-sbv)")
+    add_lock_timeout_argument(p)
     p.set_defaults(func=run)
 
 
@@ -34,11 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from .engine import Engine
     from .governance import check_run
     from .reports import write_period_reports
-    from .storage import Storage, default_url
+    from .storage import default_url
 
     engine = Engine(args.rules or default_rules())
     pack = engine.pack
-    with Storage.open(args.db or default_url(args.out)) as storage:
+    # not read-only: the report is a run, recorded in the run log; never creates a store
+    with open_store(args, url=args.db or default_url(args.out)) as storage:
         with storage.transaction() as conn:
             approval = check_run(conn, pack, command="report")
         run_id = storage.start_run(

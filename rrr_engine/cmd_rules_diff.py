@@ -1,7 +1,9 @@
 """``rrr rules diff OLD NEW [--db URL]``: what changed between two pack versions, rule by
 rule, and with ``--db`` which stored institution-periods the new version would move, and by
-how much. Nothing is written. Exit 0 (a difference is not a failure); 2 for a pack that does
-not load or a database that cannot be read.
+how much. Nothing is written. Exit 0 (a difference is not a failure); 4 when some stored
+results could not be evaluated with NEW (each listed, naming the institution) and the others
+were compared; 2 for a pack that does not load, a database that cannot be read, or no stored
+result that could be evaluated; 75 when the database is unreachable or locked.
 """
 
 from __future__ import annotations
@@ -9,6 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
+from .cli import EXIT_OK, partial_or
+from .cmd_rules_review import add_lock_timeout_argument, open_store
 
 __all__ = ["register", "run_diff"]
 
@@ -25,6 +30,7 @@ def register(cmds: argparse._SubParsersAction) -> None:
     p.add_argument("--institutions", help="institutions file, only for results stored before "
                    "their institution records were (schema version 1)")
     p.add_argument("--format", choices=("text", "json"), default="text")
+    add_lock_timeout_argument(p)
     p.set_defaults(func=run_diff)
 
 
@@ -39,8 +45,7 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.db:
         from .diff_impact import impact
         from .restored import read_known
-        from .storage import Storage
-        with Storage.open(args.db) as store:
+        with open_store(args, url=args.db, read_only=True) as store:
             effect = impact(store, old, new, known=read_known(args.institutions, new))
     if args.format == "json":
         out = changes.to_dict()
@@ -51,4 +56,10 @@ def run_diff(args: argparse.Namespace) -> int:
         sys.stdout.write(changes.to_text())
         if effect is not None:
             sys.stdout.write(effect.to_text())
-    return 0
+    if effect is None:
+        return EXIT_OK
+    for r in effect.not_evaluated:
+        if r.failed is not None:
+            print(f"rrr: error: {r.failed.line()}", file=sys.stderr)
+    failed = len(effect.not_evaluated)
+    return partial_or(EXIT_OK, computed=effect.evaluated - failed, failed=failed)

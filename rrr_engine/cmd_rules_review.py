@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_db_argument", "db_url", "register"]
+__all__ = ["add_db_argument", "add_lock_timeout_argument", "db_url", "open_store",
+           "register"]
 
 EXIT_FAILED = 1
 
@@ -22,11 +23,27 @@ def add_db_argument(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=None,
                    help="results database URL (default: sqlite:///out/rrr.sqlite, the nightly "
                         "job's default)")
+    add_lock_timeout_argument(p)
+
+
+def add_lock_timeout_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lock-timeout", type=float, default=None, metavar="SECONDS",
+                   help="how long to wait for another run writing the results database before "
+                        "giving up with exit 75 (default: $RRR_LOCK_TIMEOUT or 60)")
 
 
 def db_url(args: argparse.Namespace) -> str:
     from .storage import default_url
     return args.db or default_url(Path("out"))
+
+
+def open_store(args: argparse.Namespace, *, url: str | None = None, read_only: bool = False,
+               create: bool = False) -> Any:
+    """The results database of ``--db``: read-only for a reading command; created only when
+    ``create`` (a command that starts a store); otherwise a missing one is refused."""
+    from .storage import Storage
+    return Storage.open(url or db_url(args), read_only=read_only, create=create,
+                        lock_timeout=getattr(args, "lock_timeout", None))
 
 
 def _who(p: argparse.ArgumentParser) -> None:
@@ -74,7 +91,6 @@ def run_propose(args: argparse.Namespace) -> int:
     from .governance import propose
     from .rules_check import check_pack
     from .rulesets import load_pack
-    from .storage import Storage
 
     pack = load_pack(args.rules)
     report = check_pack(args.rules)
@@ -83,7 +99,7 @@ def run_propose(args: argparse.Namespace) -> int:
         print(f"rrr: proposal refused: pack {pack.id} in {args.rules} fails rrr rules check",
               file=sys.stderr)
         return EXIT_FAILED
-    with Storage.open(db_url(args)) as store, store.transaction() as conn:
+    with open_store(args, create=True) as store, store.transaction() as conn:
         review = propose(conn, pack, by=args.by, why=args.why)
     print(f"proposed: pack {pack.id} {pack.header.label} version {pack.sha256} by {review.actor} "
           f"({review.at}); a different person approves it with rrr rules approve --sha "
@@ -94,10 +110,9 @@ def run_propose(args: argparse.Namespace) -> int:
 def run_decide(args: argparse.Namespace) -> int:
     from .governance import approve, reject, resolve_sha
     from .rulesets import load_pack
-    from .storage import Storage
 
     pack = load_pack(args.rules) if args.rules else None
-    with Storage.open(db_url(args)) as store, store.transaction() as conn:
+    with open_store(args) as store, store.transaction() as conn:
         sha = pack.sha256 if pack is not None else resolve_sha(conn, args.sha)
         decide = approve if args.verb == "approve" else reject
         review = decide(conn, sha, by=args.by, why=args.why, pack=pack)
@@ -110,9 +125,8 @@ def run_decide(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     from .governance import approval_required, approval_state, reviews, version_state
     from .rulesets import load_pack
-    from .storage import Storage
 
-    with Storage.open(db_url(args)) as store, store.transaction() as conn:
+    with open_store(args, read_only=True) as store, store.transaction() as conn:
         found = reviews(conn)
         production = approval_required(conn)
         states = {r.ruleset_sha256: version_state(conn, r.ruleset_id, r.ruleset_sha256)
@@ -149,9 +163,8 @@ def _review(r: Any) -> dict[str, Any]:
 
 def run_require(args: argparse.Namespace) -> int:
     from .governance import require_approval
-    from .storage import Storage
 
-    with Storage.open(db_url(args)) as store, store.transaction() as conn:
+    with open_store(args, create=True) as store, store.transaction() as conn:
         changed = require_approval(conn, by=args.by, why=args.why)
     print("production mode: " + ("from now on every run against this database needs the latest "
                                  "approved pack version" if changed else "already required"))

@@ -77,7 +77,8 @@ class Impact:
             "by_category": [{"stage": s, "category": cat, "currency": c,
                              "difference": dec_str(v)}
                             for (s, cat, c), v in self.by_category().items()],
-            "not_evaluated": [{"key": list(r.stored.key), "reason": r.error}
+            "not_evaluated": [{"key": list(r.stored.key), "reason": r.error,
+                               "error": None if r.failed is None else r.failed.to_dict()["error"]}
                               for r in self.not_evaluated],
             "not_made_with_old": [{"key": list(r.key), "ruleset_sha256": r.ruleset_sha256}
                                   for r in self.other_sha],

@@ -2,7 +2,11 @@
 
 An engine owns all of its state (its durable_rules rulesets inside the kernel, its plugin
 manager), so two engines with different packs in one process never see each other's rules.
-``evaluate`` takes records directly; ``evaluate_sources`` asks the plugins for them.
+``evaluate_each`` takes records directly and evaluates every institution on its own: a
+:class:`~rrr_engine.batch.Batch` of results and error entries, so one institution's bad input
+never stops the others. ``evaluate`` is the all-or-nothing form (the results, or the first
+institution's error raised, naming it). ``evaluate_sources_each`` and ``evaluate_sources`` ask
+the plugins for the records.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
+from .batch import Batch, InstitutionError
+from .errors import EvaluationError, InputError
 from .evaluate import evaluate_institution
 from .kernel import Kernel
 from .models import BalanceRow, FxRate, HoldingRow, Institution
@@ -62,41 +67,69 @@ class Engine:
         month = self.pack.periods.parse(period)
         return month, self.pack.periods.computation(month)
 
-    def evaluate(self, period: str | Month | DatedPeriod, *, institutions: Sequence[Institution],
-                 balances: Iterable[BalanceRow], fx_rates: Iterable[FxRate] = (),
-                 holdings: Iterable[HoldingRow] | None = None) -> list[InstitutionResult]:
-        """Evaluate every institution for the maintenance period ``period``."""
+    def evaluate_each(self, period: str | Month | DatedPeriod, *,
+                      institutions: Sequence[Institution], balances: Iterable[BalanceRow],
+                      fx_rates: Iterable[FxRate] = (),
+                      holdings: Iterable[HoldingRow] | None = None) -> Batch:
+        """Evaluate every institution for the maintenance period ``period``, each on its own.
+
+        An institution whose input is bad gets an error entry naming it, the field and what
+        is expected; the others are evaluated all the same. Rows naming an institution that
+        is not in ``institutions`` give that id an error entry. Only what makes the whole
+        batch meaningless raises: a malformed period, or one before every version of the pack.
+        """
         month, _ = self.periods(period)
+        self.pack.version_for(month)  # NoRulesetInForce concerns every institution alike
         by_inst = _group(balances)
         rates = list(fx_rates)
         held = None if holdings is None else _group(holdings)
+        batch = Batch()
+        with exact():  # every intermediate figure at 40 digits, not Python's default 28
+            for inst in institutions:
+                try:
+                    batch.outcomes.append(evaluate_institution(
+                        self.pack, self.kernel, inst, month, by_inst.get(inst.id, []), rates,
+                        None if held is None else held.get(inst.id, [])))
+                except (InputError, EvaluationError) as exc:
+                    batch.outcomes.append(InstitutionError.of(
+                        inst.id, exc, institution_name=inst.name, period=month))
         known = {i.id for i in institutions}
         for inst_id in sorted(set(by_inst) - known):
-            raise InputError(f"balances name institution {inst_id!r}, which is not in the "
-                             "institutions list", field="institution_id")
-        with exact():  # every intermediate figure at 40 digits, not Python's default 28
-            return [evaluate_institution(self.pack, self.kernel, inst, month,
-                                         by_inst.get(inst.id, []), rates,
-                                         None if held is None else held.get(inst.id, []))
-                    for inst in institutions]
+            batch.outcomes.append(InstitutionError.of(inst_id, InputError(
+                f"balances name institution {inst_id!r}, which is not in the institutions list",
+                field="institution_id", institution=inst_id), period=month))
+        return batch
+
+    def evaluate(self, period: str | Month | DatedPeriod, *, institutions: Sequence[Institution],
+                 balances: Iterable[BalanceRow], fx_rates: Iterable[FxRate] = (),
+                 holdings: Iterable[HoldingRow] | None = None) -> list[InstitutionResult]:
+        """Every institution's result for ``period``, or the first institution's error raised
+        (all or nothing; :meth:`evaluate_each` evaluates the others all the same)."""
+        return self.evaluate_each(period, institutions=institutions, balances=balances,
+                                  fx_rates=fx_rates, holdings=holdings).strict()
 
     def source_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """``options`` plus the pack's vocabulary, which file adapters validate against."""
         return {"classes": self.pack.header.classes,
                 "categories": tuple(self.pack.header.categories), **options}
 
-    def evaluate_sources(self, period: str | Month | DatedPeriod,
-                         options: Mapping[str, Any]) -> list[InstitutionResult]:
-        """Evaluate with data from the plugins named by ``options``."""
+    def evaluate_sources_each(self, period: str | Month | DatedPeriod,
+                              options: Mapping[str, Any]) -> Batch:
+        """:meth:`evaluate_each` with data from the plugins named by ``options``."""
         month, computation = self.periods(period)
         options = self.source_options(options)
         start = computation.first - dt.timedelta(days=CARRY_WINDOW_DAYS)
-        return self.evaluate(
+        return self.evaluate_each(
             month, institutions=self.hooks.institutions(options),
             balances=self.hooks.daily_balances(options, start, computation.last),
             fx_rates=self.hooks.fx_rates(options, computation.first, computation.last),
             holdings=self.hooks.holdings(options, month.first - dt.timedelta(days=CARRY_WINDOW_DAYS),
                                          month.last))
+
+    def evaluate_sources(self, period: str | Month | DatedPeriod,
+                         options: Mapping[str, Any]) -> list[InstitutionResult]:
+        """:meth:`evaluate` with data from the plugins named by ``options`` (all or nothing)."""
+        return self.evaluate_sources_each(period, options).strict()
 
     def to_json(self, results: Iterable[InstitutionResult]) -> list[dict[str, Any]]:
         """The contract's JSON objects, rounded by the pack's declared policy."""

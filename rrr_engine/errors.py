@@ -2,7 +2,9 @@
 
 Every error the engine raises on purpose derives from :class:`RrrError`, carries its context
 (file, line, field, institution, period, rules) as attributes, and renders as one line a
-compliance officer can act on. The CLI prints that line and exits 2; anything else is a bug.
+compliance officer can act on. The CLI prints that line and exits 2, or 75 for a
+:class:`TemporaryFailure` (retrying later may succeed); anything else is a bug (70). The exit
+codes themselves live in :mod:`rrr_engine.cli`.
 
 ::
 
@@ -19,6 +21,10 @@ compliance officer can act on. The CLI prints that line and exits 2; anything el
     ├── StorageError               the results database refused or is inconsistent
     │   └── SnapshotConflict       a stored business date now reads differently at the source
     ├── ReportError                a report file could not be written
+    ├── TemporaryFailure           unreachable, locked or timed out: retry later (exit 75)
+    │   ├── SourceUnavailable      the host's source (a core-banking database) cannot be read
+    │   ├── DatabaseUnavailable    the results database cannot be reached or refuses the login
+    │   └── LockTimeout            another writer held the results database past the timeout
     └── GovernanceError            approval, audit-log or locked-period rules were broken
         ├── ReviewRefused          a proposal, approval or rejection the maker-checker refuses
         │   └── SameReviewer       the checker is the proposer (both named)
@@ -32,14 +38,16 @@ from __future__ import annotations
 
 __all__ = [
     "AmbiguousRules",
+    "DatabaseUnavailable",
     "EvaluationError",
     "GovernanceError",
     "InputError",
+    "LockTimeout",
     "MissingDataError",
     "NoRuleApplies",
     "NoRulesetInForce",
-    "PluginError",
     "PackNotApproved",
+    "PluginError",
     "RatioBelowFloor",
     "ReportError",
     "ReviewRefused",
@@ -47,8 +55,10 @@ __all__ = [
     "RuleFileError",
     "SameReviewer",
     "SnapshotConflict",
+    "SourceUnavailable",
     "StorageError",
     "SubmissionRefused",
+    "TemporaryFailure",
 ]
 
 
@@ -146,3 +156,26 @@ class PackNotApproved(GovernanceError):
 
 class SubmissionRefused(GovernanceError):
     """A period has no stored results to submit, or its latest versions are submitted."""
+
+
+class TemporaryFailure(RrrError):
+    """Nothing is wrong with the input: something was unreachable, locked or too slow.
+
+    ``str(err)`` is the problem followed by ``retry``, the hint saying what to do before
+    running the same command again (which then completes what is missing).
+    """
+
+    def __init__(self, problem: str, *, retry: str = "retry later", **context: object) -> None:
+        super().__init__(f"{problem}; {retry}", problem=problem, retry=retry, **context)
+
+
+class SourceUnavailable(TemporaryFailure):
+    """The host's data source (e.g. the core-banking database) cannot be reached or read."""
+
+
+class DatabaseUnavailable(TemporaryFailure):
+    """The results database cannot be reached, or refuses the login."""
+
+
+class LockTimeout(TemporaryFailure):
+    """Another run held the results database's write lock longer than the lock timeout."""

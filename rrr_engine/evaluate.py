@@ -17,19 +17,20 @@ from typing import Any
 
 from .allowances import apply_allowances
 from .averages import balance_at, daily_series, monthly_average
-from .errors import InputError, NoRuleApplies
+from .errors import InputError, MissingDataError, NoRuleApplies
 from .findings import deadline_findings, filled_finding
 from .fx import check_election, convert, rates_for
-from .kernel import Kernel
+from .kernel import SCALE, Kernel
 from .models import BalanceRow, FxRate, HoldingRow, Institution
 from .money import exact
 from .periods import DatedPeriod, Month
 from .ratios import CellChoice, choose, line_amount, where
 from .result import ExemptionResult, InstitutionResult, Line
 from .rulesets import RulePack
+from .schema import ID_LENGTH
 from .status import statuses_in
 
-__all__ = ["evaluate_institution"]
+__all__ = ["check_institution", "evaluate_institution"]
 
 
 def _opened_in(inst: Institution, period: Any) -> dt.date | None:
@@ -48,9 +49,7 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
     ``holdings`` is ``None`` when no holdings source was given.
     """
     header = pack.header
-    if inst.class_ not in header.classes:
-        raise InputError(f"unknown institution class {inst.class_!r}; expected one of "
-                         f"{', '.join(header.classes)}", field=f"{inst.id}.class")
+    check_institution(pack, inst)
     version = pack.version_for(month)
     computation = pack.periods.computation(month)
     held_statuses = statuses_in(pack.statuses, inst, month, pack.periods)
@@ -88,13 +87,14 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
             choices[cat] = choose(pack, inst, month, cat, decision)
         else:  # fatal only if there is something to apply a ratio to (checked below)
             uncovered[cat] = NoRuleApplies(f"no ratio rule applies to {where(pack, inst, cat, month)}",
-                                           institution=inst.id, category=cat, period=str(month))
+                                           institution=inst.id, category=cat, period=str(month),
+                                           field="class")
     all_zero = all(c.is_zero for c in choices.values())
     fx_ccy = inst.reserve_currency or header.foreign_reserve_currency
     if all_zero and not balances:
         bases: dict[str, Decimal | None] = {cat: None for cat in header.categories}
     else:
-        bases = _bases(pack, inst, computation, balances, rates, fx_ccy, result)
+        bases, fx_ccy = _bases(pack, inst, computation, balances, rates, fx_ccy, result)
     for cat, error in uncovered.items():
         if bases[cat] is None or bases[cat] != 0:
             raise error
@@ -126,6 +126,25 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
     return result
 
 
+def check_institution(pack: RulePack, inst: Institution) -> None:
+    """Refuse an institution record the rules cannot use, naming the field and what is expected."""
+    if not inst.id.isprintable():
+        raise InputError(f"institution id {inst.id!r} contains a control character (NUL, tab, "
+                         "newline, ...); expected printable text", field="id", institution=inst.id)
+    if len(inst.id) > ID_LENGTH:
+        raise InputError(f"institution id {inst.id[:20]}... is {len(inst.id)} characters long; "
+                         f"expected at most {ID_LENGTH}", field="id", institution=inst.id)
+    if inst.class_ not in pack.header.classes:
+        raise InputError(f"unknown institution class {inst.class_!r}; expected one of "
+                         f"{', '.join(pack.header.classes)}", field="class", institution=inst.id)
+    share = inst.agri_lending_share
+    if share is not None and (share * SCALE) != (share * SCALE).to_integral_value():
+        # the kernel compares shares in millionths; a finer share would be decided on a rounding
+        raise InputError(f"{share} is finer than a millionth; expected a share with at most 6 "
+                         "decimal places, such as \"0.75\"", field="agri_lending_share",
+                         institution=inst.id)
+
+
 def _exemption(pack: RulePack, ids: list[str], held: dict) -> ExemptionResult:
     rule = next(r for r in pack.exemptions if r.id == ids[0])
     window = next((held[s] for s in rule.when.status or () if s in held), None)
@@ -135,8 +154,9 @@ def _exemption(pack: RulePack, ids: list[str], held: dict) -> ExemptionResult:
 
 def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
            rows: list[BalanceRow], rates: list[FxRate], fx_ccy: str | None,
-           result: InstitutionResult) -> dict[str, Decimal]:
-    """Base per category in its reserve currency, from the computation period."""
+           result: InstitutionResult) -> tuple[dict[str, Decimal], str | None]:
+    """Base per category in its reserve currency, from the computation period, and the
+    foreign reserve currency (an election that does not hold falls back to the pack's)."""
     header = pack.header
     for row in rows:
         kind = header.categories[row.category].kind if row.category in header.categories else None
@@ -163,22 +183,29 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
                                 "message": f"{len(avg.zero_days)} day(s) before operations "
                                            "commenced count as zero in the average"})
     foreign = {ccy for (cat, ccy) in avg.averages if header.categories[cat].kind == "foreign"}
+
+    def rates_to(target: str | None) -> dict[str, Decimal]:
+        return rates_for(rates, computation, foreign | {target}, domestic=header.domestic_currency,
+                         rule=pack.setting("fx_rate_day"))
+
     # rates only when something must be converted: all-USD deposits held in USD need none
     needs_rates = bool(foreign - {fx_ccy}) or (bool(foreign) and inst.reserve_currency is not None)
-    fx = rates_for(rates, computation, foreign | {fx_ccy}, domestic=header.domestic_currency,
-                   rule=pack.setting("fx_rate_day")) if needs_rates else {}
+    fx = rates_to(fx_ccy) if needs_rates else {}
     if inst.reserve_currency and foreign:
         per_ccy: dict[str, Decimal] = defaultdict(Decimal)
         for (cat, ccy), amount in avg.averages.items():
             if header.categories[cat].kind == "foreign":
                 per_ccy[ccy] += convert(amount, ccy, header.domestic_currency, fx)
-        check_election(per_ccy, inst.reserve_currency, header.election_threshold,
-                       institution=inst.id, month=computation)
+        election = check_election(per_ccy, inst.reserve_currency, header.election_threshold)
+        if not election.holds:  # the law then says the pack's own foreign reserve currency
+            fx_ccy = header.foreign_reserve_currency
+            result.findings.append(election.finding(computation, str(fx_ccy)))
+            fx = rates_to(fx_ccy)
     bases = {cat: Decimal(0) for cat in header.categories}
     for (cat, ccy), amount in avg.averages.items():
         target = header.domestic_currency if header.categories[cat].kind == "domestic" else fx_ccy
         bases[cat] += convert(amount, ccy, target, fx)
-    return bases
+    return bases, fx_ccy
 
 
 def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
@@ -187,8 +214,9 @@ def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
     last = month.last
     mine = [h for h in holdings if h.date <= last]
     if not mine:
-        raise InputError(f"no central-bank holdings for institution {inst.id} in or before "
-                         f"{month}", field="holdings", institution=inst.id, period=str(month))
+        raise MissingDataError(f"no central-bank holdings for institution {inst.id} in or "
+                               f"before {month}", field="holdings", institution=inst.id,
+                               period=str(month))
     series = daily_series((h.date, h.currency, h.amount) for h in mine)
     avg = monthly_average(series, month, missing_days=pack.setting("missing_days"),
                           what="holdings", institution=inst.id)

@@ -19,7 +19,9 @@ from .models import BalanceRow, FxRate, HoldingRow, Institution
 @hookimpl(trylast=True)
 def rrr_institutions(options: Mapping[str, Any]) -> list[Institution] | None:
     path = options.get("institutions")
-    return None if not path else read_institutions(path, options.get("classes"))
+    # classes are checked per institution by the evaluation: an unknown class is that
+    # institution's error entry, not a reason to refuse the whole file
+    return None if not path else read_institutions(path)
 
 
 @hookimpl(trylast=True)

@@ -3,12 +3,15 @@
 Circular 30: every reservable FX deposit is converted to the foreign reserve currency (USD)
 through VND at the institution's balance-sheet rates; an institution may instead hold its FX
 reserve in EUR, JPY, GBP or CHF when that currency exceeds half of its reservable FX deposits.
-Which day's rate is used is the pack setting ``fx_rate_day``.
+Which day's rate is used is the pack setting ``fx_rate_day``. An election whose currency is not
+above the threshold does not hold: the reserve is then computed in the foreign reserve currency
+(:class:`Election` says so; the evaluation records it as a finding), it is not an error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from .errors import InputError, MissingDataError
@@ -16,7 +19,7 @@ from .models import FxRate
 from .money import exact
 from .periods import Month
 
-__all__ = ["check_election", "convert", "rates_for"]
+__all__ = ["Election", "check_election", "convert", "rates_for"]
 
 
 def rates_for(rates: Iterable[FxRate], month: Month, currencies: Iterable[str], *,
@@ -51,15 +54,34 @@ def convert(amount: Decimal, currency: str, target: str, rates: Mapping[str, Dec
         return amount * rates[currency] / rates[target]
 
 
+@dataclass(frozen=True)
+class Election:
+    """An elected reserve currency's share of reservable FX deposits (domestic-currency terms)."""
+
+    currency: str
+    share: Decimal
+    threshold: Decimal
+
+    @property
+    def holds(self) -> bool:
+        """Circular 30: the election is allowed only when the share is above the threshold."""
+        return self.share > self.threshold
+
+    def finding(self, month: object, fallback: str) -> dict[str, str]:
+        """The finding recorded when the election does not hold and ``fallback`` is used."""
+        return {"code": "fx_election_not_met", "currency": self.currency,
+                "share": f"{self.share:.6f}", "threshold": str(self.threshold),
+                "reserve_currency": fallback, "message": (
+                    f"elected reserve currency {self.currency} is {self.share:.4%} of reservable "
+                    f"FX deposits in {month}, not above {self.threshold:.0%} (the test of "
+                    f"Circular 30/2019/TT-NHNN for holding the FX reserve in it): the FX reserve "
+                    f"is computed in {fallback}")}
+
+
 def check_election(by_currency_domestic: Mapping[str, Decimal], elected: str,
-                   threshold: Decimal, *, institution: str, month: Month) -> Decimal:
-    """Share of ``elected`` in FX deposits (domestic-currency terms); refuse if not above it."""
+                   threshold: Decimal) -> Election:
+    """Share of ``elected`` in FX deposits given in domestic-currency terms, and the test."""
     total = sum(by_currency_domestic.values(), Decimal(0))
     with exact():
         share = by_currency_domestic.get(elected, Decimal(0)) / total if total else Decimal(0)
-    if share <= threshold:
-        raise InputError(
-            f"elected reserve currency {elected} is {share:.4%} of reservable FX deposits in "
-            f"{month}; Circular 30 allows the election only above {threshold:.0%}",
-            field="reserve_currency", institution=institution, period=str(month))
-    return share
+    return Election(elected, share, threshold)

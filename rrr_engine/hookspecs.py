@@ -16,7 +16,7 @@ from typing import Any
 
 import pluggy
 
-from .models import BalanceRow, FxRate, HoldingRow, Institution
+from .models import BalanceRow, EmptyDay, FxRate, HoldingRow, Institution
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -38,12 +38,18 @@ def rrr_institutions(options: Mapping[str, Any]) -> list[Institution] | None:
 
 @hookspec(firstresult=True)
 def rrr_daily_balances(options: Mapping[str, Any], start: dt.date,
-                       end: dt.date) -> Iterable[BalanceRow] | None:
+                       end: dt.date) -> Iterable[BalanceRow] | EmptyDay | None:
     """Return end-of-day reservable balances per institution, category and currency.
 
     ``firstresult``. Called by the engine for the computation month (with room before it to
     carry a missing first day forward) and by the nightly job for one business date
     (``start == end``). Totals, not accounts: an adapter aggregates inside its own store.
+
+    A working day for which the source has no balances stops the nightly job before anything
+    of that date is stored (the source may not have loaded it yet). When the day has no
+    balances on purpose, return :class:`rrr_engine.models.EmptyDay` with the reason instead of
+    an empty list (a host without a plugin says so with the source option
+    ``empty_days=YYYY-MM-DD,...``). A non-working day may simply return no rows.
 
     :param options: the run's source options.
     :param start: first calendar day wanted, inclusive.

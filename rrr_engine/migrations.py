@@ -223,9 +223,24 @@ def _v2_governance(conn: Connection) -> None:
                 "BEGIN SELECT RAISE(ABORT, 'rrr_audit_log is append-only'); END"))
 
 
+def _v3_snapshot_gaps(conn: Connection) -> None:
+    """Institutions whose rows of a stored date were refused, so the others could be stored."""
+    md = MetaData()
+    Table("rrr_snapshot_gaps", md,
+          Column("business_date", Date, primary_key=True),
+          Column("institution_id", String(64), primary_key=True),
+          Column("code", String(64), nullable=False),
+          Column("field", Text),
+          Column("message", Text, nullable=False),
+          Column("run_id", String(36), nullable=False),
+          Column("created_at", DateTime(timezone=True), nullable=False))
+    md.create_all(conn)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "nightly job: snapshots, versioned results, run manifests", _v1_nightly),
     Migration(2, "governance: reviews, audit log, submissions, restatements", _v2_governance),
+    Migration(3, "per-institution isolation: refused rows of a stored date", _v3_snapshot_gaps),
 )
 
 

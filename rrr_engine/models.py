@@ -24,6 +24,7 @@ __all__ = [
     "INSTITUTION_CLASSES",
     "VND_CATEGORIES",
     "BalanceRow",
+    "EmptyDay",
     "Event",
     "FxRate",
     "HoldingRow",
@@ -185,3 +186,14 @@ class HoldingRow:
     date: dt.date
     currency: str
     amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class EmptyDay:
+    """Returned by ``rrr_daily_balances`` instead of rows: the date has no balances on purpose.
+
+    The nightly job refuses a working day without balances (the source may not have loaded
+    it yet); a host that knows the day is empty (e.g. a day the bank was closed) says why.
+    """
+
+    reason: str

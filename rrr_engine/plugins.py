@@ -18,7 +18,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginError
-from .models import BalanceRow, FxRate, HoldingRow, Institution
+from .models import BalanceRow, EmptyDay, FxRate, HoldingRow, Institution
 
 __all__ = ["DEFAULT_PLUGINS", "Hooks", "make_manager"]
 
@@ -58,8 +58,15 @@ class Hooks:
         return list(self._required("institutions", self._pm.hook.rrr_institutions(options=options), options))
 
     def daily_balances(self, options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[BalanceRow]:
+        return self.day_balances(options, start, end)[0]
+
+    def day_balances(self, options: Mapping[str, Any], start: dt.date,
+                     end: dt.date) -> tuple[list[BalanceRow], str | None]:
+        """The rows, and the reason when the source says the dates are empty on purpose."""
         found = self._pm.hook.rrr_daily_balances(options=options, start=start, end=end)
-        return list(self._required("daily balances", found, options))
+        if isinstance(found, EmptyDay):
+            return [], found.reason
+        return list(self._required("daily balances", found, options)), None
 
     def fx_rates(self, options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[FxRate]:
         found = self._pm.hook.rrr_fx_rates(options=options, start=start, end=end)

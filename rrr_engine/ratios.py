@@ -66,7 +66,8 @@ def choose(pack: RulePack, inst: Institution, period: Any, cat: str,
     cell = table.rows[int(row_index)].values[cat]
     if cell is None:
         reason = table.rows[int(row_index)].unset_reason
-        raise NoRuleApplies(f"{where_}: {reason} ({table.id}, {table.citation})", **context)
+        raise NoRuleApplies(f"{where_}: {reason} ({table.id}, {table.citation})", field="class",
+                            **context)
     citations = [str(table.citation)]
     tiered = isinstance(cell, tuple)
     class_ratio = cell[0].ratio if tiered else cell  # a tiered cell's ratio at a zero base
@@ -87,7 +88,7 @@ def choose(pack: RulePack, inst: Institution, period: Any, cat: str,
                 raise RatioBelowFloor(
                     f"{where_}: proposed ratio {proposed} is below the floor {floor} "
                     f"({rule.proposed.floor_fraction} × {class_ratio}; {rule.id}, {rule.citation})",
-                    rule=rule.id, **context)
+                    rule=rule.id, field=f"proposed_vnd_ratios.{cat}", **context)
             candidates.append((rid, None, proposed))
     choice = CellChoice(class_ratio, class_ratio, table_id, [], citations,
                         bands=cell if tiered else None)

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from . import __version__, audit, schema
 from .engine import Engine
+from .cli import EXIT_OK, exit_code, partial_or, run_outcome
 from .errors import InputError, RrrError, StorageError
 from .governance import Approval, check_run
 from .models import Institution
@@ -47,6 +48,7 @@ class Reevaluation:
         return {"written": [[*r.stored.key[:3], v] for r, v in self.written],
                 "unchanged": self.unchanged,
                 "not_evaluated": [list(r.stored.key) for r in self.not_evaluated],
+                "errors": [r.failed.to_dict() for r in self.not_evaluated if r.failed],
                 "restatements": [[*new.key, old.result_version] for old, new in self.restated],
                 "ruleset_approval": self.approval.state}
 
@@ -86,12 +88,15 @@ def reevaluate(storage: Storage, engine: Engine, first: Any, last: Any, *, by: s
                     _store(conn, engine, item, stage, out, now)
     except BaseException as exc:
         try:
-            storage.finish_run(run_id, outcome="error" if isinstance(exc, RrrError)
-                               else "internal_error", exit_code=-1, error_message=str(exc))
-        except StorageError:
+            storage.finish_run(run_id, outcome=run_outcome(exc), exit_code=exit_code(exc),
+                               error_message=str(exc))
+        except RrrError:
             pass  # the store failing must not hide what stopped the run
         raise
-    storage.finish_run(run_id, outcome="ok", exit_code=0, summary=out.as_dict())
+    code = partial_or(EXIT_OK, computed=len(out.written) + out.unchanged,
+                      failed=len(out.not_evaluated))
+    storage.finish_run(run_id, outcome="ok" if code == EXIT_OK else "partial", exit_code=code,
+                       summary=out.as_dict())
     return out
 
 

@@ -17,9 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from .batch import InstitutionError
 from .canonical import fingerprint
 from .engine import Engine
-from .errors import RrrError, StorageError
+from .errors import RrrError, StorageError, TemporaryFailure
 from .models import Institution
 from .money import exact
 from .resultstore import StoredResult, exact_dict, latest_for_period, read_institution, stored_keys
@@ -55,6 +56,7 @@ class Recomputed:
     moves: list[Move] = field(default_factory=list)
     status: tuple[str, str] | None = None  # (stored, new) when the status changed
     error: str | None = None
+    failed: InstitutionError | None = None  # this institution's input is bad with the new pack
 
     @property
     def moved(self) -> bool:
@@ -145,15 +147,20 @@ def recompute(conn: Connection, engine: Engine, period: Any, stage: str, *,
         _, evaluated = compute_stage(conn, engine, _institutions(conn, stored, known or {}),
                                      period, stage, subset=True)
     except RrrError as exc:
-        if isinstance(exc, StorageError):
+        if isinstance(exc, (StorageError, TemporaryFailure)):
             raise
-        evaluated = str(exc)
+        evaluated = str(exc)  # the whole stage (e.g. no version of the pack in force)
     if isinstance(evaluated, str):
         for r in stored:
             yield Recomputed(r, error=evaluated)
         return
-    by_id = {e.result.institution.id: e for e in evaluated}
+    by_id = {e.result.institution.id: e for e in evaluated.evaluated}
+    failed = {e.institution_id: e for e in evaluated.errors}
     for r in stored:
+        if r.institution_id in failed:  # this institution only: the others are compared
+            yield Recomputed(r, error=failed[r.institution_id].message,
+                             failed=failed[r.institution_id])
+            continue
         item = by_id[r.institution_id]
         new = exact_dict(item.result)
         status = None if r.exact["status"] == new["status"] else (r.exact["status"], new["status"])

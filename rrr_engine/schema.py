@@ -13,6 +13,10 @@ them: the maker-checker reviews of pack versions, the hash-chained audit log (on
 review, result version, submission and restatement), submitted result versions, and result
 versions that restate a submitted one, all keyed by
 ``(institution_id, maintenance_period, stage, result_version)`` or a pack's sha256.
+
+Migration step 3 adds ``rrr_snapshot_gaps``: the institutions whose rows of a stored date the
+job refused (bad input from the source), so the others' rows could be stored; a re-run after
+the source is fixed adds the missing institution's rows to that date and deletes its gap.
 """
 
 from __future__ import annotations
@@ -56,9 +60,11 @@ __all__ = [
     "RESULT_RESTATEMENTS",
     "RUNS",
     "SNAPSHOT_DAYS",
+    "SNAPSHOT_GAPS",
     "STORE_SETTINGS",
     "SUBMISSIONS",
     "ExactDecimal",
+    "ID_LENGTH",
 ]
 
 
@@ -93,7 +99,8 @@ class ExactDecimal(TypeDecorator):
 
 METADATA = MetaData()
 
-_ID = String(64)
+ID_LENGTH = 64  # institution ids, categories, rule ids
+_ID = String(ID_LENGTH)
 _PERIOD = String(40)  # YYYY-MM, or a calendar pack's period id / date span
 _SHA = String(64)
 _STAMP = DateTime(timezone=True)
@@ -129,6 +136,18 @@ SNAPSHOT_DAYS = Table(
     Column("holding_rows", Integer, nullable=False),
     Column("has_holdings", Boolean, nullable=False),
     Column("input_fingerprint", _SHA, nullable=False),
+    Column("run_id", String(36), nullable=False),
+    Column("created_at", _STAMP, nullable=False),
+)
+
+# An institution whose rows of a stored date were refused: the date is stored without them.
+SNAPSHOT_GAPS = Table(
+    "rrr_snapshot_gaps", METADATA,
+    Column("business_date", Date, primary_key=True),
+    Column("institution_id", _ID, primary_key=True),
+    Column("code", String(64), nullable=False),  # the error entry's code, e.g. input_error
+    Column("field", Text),
+    Column("message", Text, nullable=False),
     Column("run_id", String(36), nullable=False),
     Column("created_at", _STAMP, nullable=False),
 )
@@ -178,7 +197,9 @@ RESULTS = Table(
     Column("stage", String(16), primary_key=True),  # requirement | close
     Column("result_version", Integer, primary_key=True),
     Column("computation_period", _PERIOD, nullable=False),
-    Column("as_of", Date, nullable=False),  # the business date whose run stored it
+    # the business date whose run stored it; an institution's first result completing a stage
+    # the others already have takes that stage's first date (as an uninterrupted run would)
+    Column("as_of", Date, nullable=False),
     Column("status", String(16), nullable=False),
     Column("has_shortfall", Boolean, nullable=False),
     Column("ruleset_id", _ID, nullable=False),

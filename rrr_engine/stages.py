@@ -8,6 +8,12 @@ engine's carry-forward room before it) and calls :meth:`Engine.evaluate` with th
 a stored result is always reproducible from stored inputs. A stage whose days are not all
 snapshotted yet is skipped with a note, never evaluated from a partial period.
 
+Every institution is evaluated on its own: one whose input is bad, or whose rows of a date the
+stage needs were refused (a snapshot gap, :mod:`rrr_engine.snapshots`), gets an error entry and
+no result; the others are evaluated and stored. An institution's first result for a stage that
+other institutions already have is stored as of that stage's first date, so a stage completed
+after its data was fixed reads exactly as if it had been complete from the start.
+
 Periods are the pack's own (:mod:`rrr_engine.calendars`): calendar months for Vietnam, or the
 dated periods of a calendar pack; nothing here assumes months.
 """
@@ -15,24 +21,28 @@ dated periods of a calendar pack; nothing here assumes months.
 from __future__ import annotations
 
 import datetime as dt
+import dataclasses
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
+from . import schema
 from .averages import balance_at, daily_series, monthly_average
+from .batch import InstitutionError
 from .canonical import fingerprint
 from .engine import CARRY_WINDOW_DAYS, Engine
 from .models import BalanceRow, FxRate, HoldingRow, Institution
 from .periods import days_between
 from .result import InstitutionResult
-from .resultstore import put_result
-from .snapshots import processed_days, read_balances, read_fx_rates, read_holdings
+from .resultstore import institution_fingerprints, put_result
+from .snapshots import Gap, processed_days, read_balances, read_fx_rates, read_gaps, read_holdings
 
-__all__ = ["Evaluated", "StageOutcome", "StageWindow", "compute_stage", "dtbb001_averages",
-           "evaluate_stage", "store_evaluated", "window"]
+__all__ = ["Computed", "Evaluated", "StageOutcome", "StageWindow", "compute_stage",
+           "dtbb001_averages", "evaluate_stage", "store_evaluated", "window"]
 
 Span = tuple[dt.date, dt.date]
 
@@ -75,6 +85,7 @@ class StageOutcome:
     written: list[tuple[str, int]] = field(default_factory=list)  # (institution, version)
     unchanged: list[str] = field(default_factory=list)
     skipped: str | None = None
+    errors: list[InstitutionError] = field(default_factory=list)
 
 
 def dtbb001_averages(engine: Engine, result: InstitutionResult,
@@ -110,14 +121,62 @@ class Evaluated:
     institution_fingerprint: str
 
 
+@dataclass
+class Computed:
+    """A stage evaluated: a result per institution that could be computed, an error entry
+    per institution that could not, in institution order."""
+
+    evaluated: list[Evaluated] = field(default_factory=list)
+    errors: list[InstitutionError] = field(default_factory=list)
+
+
+def _grouped(rows: Sequence[Any]) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = defaultdict(list)
+    for r in rows:
+        out[r.institution_id].append(r)
+    return out
+
+
+def _blocking(gaps: list[Gap], spans: list[tuple[Span, Span, dict[str, list[Any]]]]
+              ) -> dict[str, Gap]:
+    """The institutions a stage cannot evaluate because rows it reads were refused.
+
+    A gap on a date the stage averages blocks; a gap in the carry-forward room before it
+    blocks only when no later stored row of that institution comes before the averaged days
+    (the carried balance would otherwise be the refused day's).
+    """
+    blocked: dict[str, Gap] = {}
+    for gap in gaps:
+        day, inst = gap.business_date, gap.institution_id
+        if inst in blocked:
+            continue
+        for (lo, hi), (start, end), rows in spans:
+            if not lo <= day <= hi:
+                continue
+            if start <= day <= end or (day < start and not any(
+                    day < r.date <= start for r in rows.get(inst, ()))):
+                blocked[inst] = gap
+                break
+    return blocked
+
+
+def _gap_error(gap: Gap, inst: Institution | None, period: Any, stage: str) -> InstitutionError:
+    return InstitutionError(
+        gap.institution_id, gap.code,
+        f"{gap.message} (its rows of {gap.business_date} are not stored; once the source is "
+        f"fixed, re-run the nightly for {gap.business_date})", gap.field,
+        "" if inst is None else inst.name, str(period), stage, gap.business_date)
+
+
 def compute_stage(conn: Connection, engine: Engine, institutions: Sequence[Institution],
                   period: Any, stage: str, *,
-                  subset: bool = False) -> tuple[StageWindow, list[Evaluated] | str]:
-    """Evaluate one stage of ``period`` from storage, writing nothing: the results, or why
-    the stage cannot be evaluated yet.
+                  subset: bool = False) -> tuple[StageWindow, Computed | str]:
+    """Evaluate one stage of ``period`` from storage, writing nothing: a result or an error
+    entry per institution, or why the stage cannot be evaluated yet.
 
-    :param subset: ``institutions`` are some of those stored (re-evaluating stored results):
-        leave out the others' rows instead of refusing them as unknown.
+    :param subset: ``institutions`` are some of those stored (re-evaluating stored results,
+        or completing a stage for some institutions): leave out the others' rows instead of
+        refusing them as unknown.
     """
     win = window(engine, period, stage)
     needed = [d for start, end in win.complete for d in days_between(start, end)]
@@ -135,17 +194,34 @@ def compute_stage(conn: Connection, engine: Engine, institutions: Sequence[Insti
     rates = read_fx_rates(conn, win.computation.first, win.computation.last)
     holdings = None if not win.holdings else [
         h for h in read_holdings(conn, *win.holdings) if not subset or h.institution_id in ids]
-    results = engine.evaluate(win.period, institutions=institutions, balances=balances,
-                              fx_rates=rates, holdings=holdings)
-    out = []
-    for result in results:
-        inst = result.institution.id
-        mine = [r for r in balances if r.institution_id == inst]
-        held = None if holdings is None else [h for h in holdings if h.institution_id == inst]
-        out.append(Evaluated(
-            result, dtbb001_averages(engine, result, mine),
-            fingerprint(_inputs(win.period, stage, result.institution, mine, rates, held)),
-            fingerprint(result.institution)))
+    by_bal, by_held = _grouped(balances), _grouped(holdings or [])
+    spans = [(win.balances, win.complete[0], by_bal)]
+    if win.holdings:
+        spans.append((win.holdings, win.complete[1], by_held))
+    first, last = min(lo for (lo, _), _, _ in spans), max(hi for (_, hi), _, _ in spans)
+    gaps = [g for g in read_gaps(conn, first, last) if not subset or g.institution_id in ids]
+    blocked = _blocking(gaps, spans)
+    named = {i.id: i for i in institutions}
+    out = Computed(errors=[_gap_error(g, named.get(i), win.period, stage)
+                           for i, g in blocked.items()])
+    batch = engine.evaluate_each(
+        win.period, institutions=[i for i in institutions if i.id not in blocked],
+        balances=[r for r in balances if r.institution_id not in blocked], fx_rates=rates,
+        holdings=None if holdings is None else [
+            h for h in holdings if h.institution_id not in blocked])
+    for outcome in batch:
+        if isinstance(outcome, InstitutionError):
+            out.errors.append(dataclasses.replace(outcome, stage=stage))
+            continue
+        inst = outcome.institution.id
+        mine = by_bal.get(inst, [])
+        held = None if holdings is None else by_held.get(inst, [])
+        out.evaluated.append(Evaluated(
+            outcome, dtbb001_averages(engine, outcome, mine),
+            fingerprint(_inputs(win.period, stage, outcome.institution, mine, rates, held)),
+            fingerprint(outcome.institution)))
+    order = {i.id: n for n, i in enumerate(institutions)}
+    out.errors.sort(key=lambda e: (order.get(e.institution_id, len(order)), e.institution_id))
     return win, out
 
 
@@ -159,22 +235,40 @@ def store_evaluated(conn: Connection, engine: Engine, item: Evaluated, stage: st
                       as_of=as_of, run_id=run_id, now=now, tick=tick)
 
 
+def _first_as_of(conn: Connection, period: str, stage: str) -> dt.date | None:
+    t = schema.RESULTS
+    return conn.execute(select(func.min(t.c.as_of)).where(
+        t.c.maintenance_period == period, t.c.stage == stage)).scalar()
+
+
 def evaluate_stage(conn: Connection, engine: Engine, institutions: Sequence[Institution],
                    period: Any, stage: str, *, as_of: dt.date, run_id: str, now: dt.datetime,
-                   tick: Callable[[int], None] = lambda n: None) -> StageOutcome:
-    """Evaluate one stage of ``period`` from storage and store what changed."""
-    win, evaluated = compute_stage(conn, engine, institutions, period, stage)
+                   tick: Callable[[int], None] = lambda n: None,
+                   only: set[str] | None = None) -> StageOutcome:
+    """Evaluate one stage of ``period`` from storage and store what changed.
+
+    :param only: evaluate only these institutions (the others' results stand as stored).
+    """
+    chosen = list(institutions) if only is None else [i for i in institutions if i.id in only]
+    win, computed = compute_stage(conn, engine, chosen, period, stage, subset=only is not None)
     outcome = StageOutcome(win.period, stage)
-    if isinstance(evaluated, str):
-        outcome.skipped = evaluated
+    if isinstance(computed, str):
+        outcome.skipped = computed
         return outcome
-    for item in evaluated:
-        version = store_evaluated(conn, engine, item, stage, as_of=as_of, run_id=run_id,
+    outcome.errors = computed.errors
+    name = str(win.period)
+    have = institution_fingerprints(conn, name, stage)
+    first = _first_as_of(conn, name, stage) if have else None
+    for item in computed.evaluated:
+        inst = item.result.institution.id
+        # a first result completing a stage others have: as of the stage's first date
+        when = first if inst not in have and first is not None else as_of
+        version = store_evaluated(conn, engine, item, stage, as_of=when, run_id=run_id,
                                   now=now, tick=tick)
         if version is None:
-            outcome.unchanged.append(item.result.institution.id)
+            outcome.unchanged.append(inst)
         else:
-            outcome.written.append((item.result.institution.id, version))
+            outcome.written.append((inst, version))
     return outcome
 
 

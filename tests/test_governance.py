@@ -93,12 +93,20 @@ def test_the_proposer_cannot_reject_their_own_proposal_either(db_url, pack, caps
     assert code == 2 and "alice cannot reject" in err and "proposed by alice" in err
 
 
+def test_approving_against_a_missing_database_is_refused_and_creates_none(db_url, capsys):
+    code, _, err = approve(capsys, db_url, "--sha", "0123456789abcdef")
+    assert code == 2 and "no results database at" in err and "check --db" in err
+    assert "was never proposed" not in err
+
+
 def test_approving_an_unknown_version_is_refused(db_url, capsys):
+    Storage.open(db_url).close()  # an existing store (the nightly job's), nothing proposed
     code, _, err = approve(capsys, db_url, "--sha", "0123456789abcdef")
     assert code == 2 and "pack version 0123456789ab was never proposed: propose it first" in err
 
 
 def test_approving_an_unproposed_pack_directory_is_refused(db_url, pack, capsys):
+    Storage.open(db_url).close()
     code, _, err = approve(capsys, db_url, "--rules", pack)
     assert code == 2 and "was never proposed" in err
 
@@ -180,6 +188,7 @@ def test_a_review_needs_a_name_and_a_reason(db_url, pack, capsys, by, why, messa
 
 
 def test_a_short_sha_prefix_is_refused(db_url, capsys):
+    Storage.open(db_url).close()
     code, _, err = approve(capsys, db_url, "--sha", "abc")
     assert code == 2 and "give at least 8 characters" in err
 

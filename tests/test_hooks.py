@@ -12,9 +12,11 @@ import pytest
 
 import nightly_data as nd
 from clirun import VN_PACK
-from rrr_engine import hookimpl
+from sqlalchemy import select
+
+from rrr_engine import hookimpl, schema
 from rrr_engine.engine import Engine
-from rrr_engine.errors import InputError, PluginError
+from rrr_engine.errors import PluginError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.nightly import NightlyJob
 from rrr_engine.resultstore import latest_for_period
@@ -187,14 +189,27 @@ class Misbehaving(HostBank):
         return rows + [BalanceRow("NOBODY", start, "vnd_short", "VND", D(1))]
 
 
-@pytest.mark.parametrize("bad, error, message", [
-    ("float", PluginError, "amounts must be finite Decimal values, never float"),
-    ("date", PluginError, "rrr_daily_balances was asked for 2025-08-01 and returned a row dated 2025-07-31"),
-    ("stranger", InputError, "institution 'NOBODY' is not in the institutions list"),
-])
-def test_a_plugin_breaking_the_contract_is_refused_and_nothing_stored(tmp_path, bad, error, message):
+def test_a_plugin_breaking_the_contract_is_refused_and_nothing_stored(tmp_path):
     url = f"sqlite:///{tmp_path / 'r.sqlite'}"
-    with pytest.raises(error, match=message):
-        run_nightly(url, [Misbehaving(bad)], {"host_bank": True}, days=[START])
+    with pytest.raises(PluginError, match="rrr_daily_balances was asked for 2025-08-01 and "
+                                          "returned a row dated 2025-07-31"):
+        run_nightly(url, [Misbehaving("date")], {"host_bank": True}, days=[START])
     with Storage.open(url) as store:
         assert store.dump() == ""
+
+
+@pytest.mark.parametrize("bad, failed, message", [
+    ("float", {"BANK1", "BANK2", "BANK3"}, "amounts must be finite Decimal values, never float"),
+    ("stranger", {"NOBODY"}, "institution 'NOBODY' is not in the institutions list"),
+])
+def test_a_plugins_bad_rows_refuse_only_their_institutions(tmp_path, bad, failed, message):
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    summary = run_nightly(url, [Misbehaving(bad)], {"host_bank": True}, days=[START])
+    assert {e.institution_id for e in summary.errors} == failed
+    assert all(message in e.message for e in summary.errors)
+    assert summary.exit_code == (2 if bad == "float" else 4)  # all failed, or some
+    with Storage.open(url) as store, store.transaction() as conn:
+        stored = {r.institution_id for r in conn.execute(select(schema.DAILY_TOTALS))}
+    assert stored == {"BANK1", "BANK2", "BANK3"} - failed
+
+

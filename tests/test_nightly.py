@@ -252,27 +252,29 @@ def test_an_incomplete_computation_month_is_not_evaluated_until_it_is_complete(t
 
 def test_a_failing_date_leaves_nothing_of_itself(db_url, tmp_path, capsys):
     feed = nd.write_feed(tmp_path / "feed", START, END)
-    fx = tmp_path / "feed" / "fx.csv"  # no EUR rate in September: October cannot be evaluated
-    fx.write_text("".join(line for line in fx.read_text().splitlines(keepends=True)
-                          if not (line.startswith("2025-09") and ",EUR," in line)))
+    balances = tmp_path / "feed" / "balances.csv"  # the source has not loaded 2025-10-01 yet
+    balances.write_text("".join(line for line in balances.read_text().splitlines(keepends=True)
+                                if ",2025-10-01," not in line))
     code, out, err = nightly(capsys, db_url, feed, "--from", "2025-09-01", "--to", "2025-10-02")
     assert code == 2 and len(errors(err)) == 1
     assert "nightly stopped at 2025-10-01 (dates up to 2025-09-30 are stored)" in errors(err)[0]
+    assert ("2025-10-01 is a working day and the source gave no balances for it; nothing of "
+            "2025-10-01 is stored") in err and "--source empty_days=2025-10-01" in err
     # the run failed, and its warnings are still both logged and printed
     warning = "pack vn-sbv version {} was never proposed or approved (demo mode ran it; "
     warning = warning.format(load_pack(VN_PACK).sha256[:12])
     assert any(line.endswith(" WARNING nightly " + warning + "production mode refuses it)")
                for line in err.splitlines())
     assert "rrr: warning: " + warning + "production mode refuses it)" in printed(err)
-    assert "no balance-sheet rate for EUR dated in 2025-09" in err
     with Storage.open(db_url) as store:
         with store.transaction() as conn:
             days = conn.execute(select(schema.SNAPSHOT_DAYS.c.business_date)).scalars().all()
-            oct1 = conn.execute(select(schema.DAILY_TOTALS).where(
-                schema.DAILY_TOTALS.c.business_date == dt.date(2025, 10, 1))).all()
+            oct1 = conn.execute(select(schema.DAILY_HOLDINGS).where(
+                schema.DAILY_HOLDINGS.c.business_date == dt.date(2025, 10, 1))).all()
         (run,) = store.runs()
     assert sorted(days) == nd.dates(dt.date(2025, 9, 1), dt.date(2025, 9, 30)) and oct1 == []
-    assert run["outcome"] == "error" and "EUR" in run["error_message"]
+    assert run["outcome"] == "error" and run["exit_code"] == 2
+    assert "no balances" in run["error_message"]
 
 
 @pytest.mark.parametrize("args, message", [

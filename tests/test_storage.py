@@ -8,7 +8,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect,
 
 from rrr_engine import schema
 from rrr_engine.engine import Engine
-from rrr_engine.errors import StorageError
+from rrr_engine.errors import DatabaseUnavailable, StorageError
 from rrr_engine.migrations import MIGRATIONS, Migration, current_version, migrate
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.resultstore import latest, put_result, read_lines
@@ -83,7 +83,7 @@ def test_a_version_1_database_is_upgraded_in_place(db_url):
     engine.dispose()
     with Storage.open(db_url) as s:
         with s.transaction() as conn:
-            assert current_version(conn) == len(MIGRATIONS) == 2
+            assert current_version(conn) == len(MIGRATIONS) == 3
             assert inspect(conn).has_table("rrr_audit_log")
         (run,) = s.runs()
     assert run["run_id"] == "r1" and (run["mode"], run["ruleset_approval"]) == (None, None)
@@ -162,8 +162,8 @@ def test_an_unusable_url_is_one_storage_error():
         Storage.open("nosuch://somewhere/db")
 
 
-def test_an_unreachable_server_is_one_storage_error_without_the_password():
-    with pytest.raises(StorageError) as err:
+def test_an_unreachable_server_is_a_temporary_failure_without_the_password():
+    with pytest.raises(DatabaseUnavailable) as err:  # nothing listens on port 1
         Storage.open("postgresql+psycopg2://u:secret@127.0.0.1:1/none")
     assert "secret" not in str(err.value) and "\n" not in str(err.value)
-    assert "127.0.0.1:1" in str(err.value)
+    assert "127.0.0.1:1" in str(err.value) and "retry when the server is up" in str(err.value)

@@ -6,6 +6,12 @@ mapping YAML); for any other options it returns ``None`` so the next plugin may 
 call opens its own engine and disposes of it: no module state, so two engines in one process
 do not share a connection pool. Registered through the ``rrr_engine`` entry point as
 ``corebank_sql = "rrr_corebank_sql.plugin"``.
+
+The adapter only reads: a SQLite URL is opened read-only and never creates a file (a
+mistyped path is refused, naming ``corebank_url``). A database that is down, refuses the login
+or is locked is a :class:`~rrr_engine.errors.SourceUnavailable` (exit 75, retry later); a URL
+that does not parse, or a mapping naming a table or column the database lacks, is bad input
+naming the option or the mapping field (exit 2).
 """
 
 from __future__ import annotations
@@ -16,13 +22,19 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from rrr_engine.dbconnect import existing_sqlite, kind_of, reason, sqlite_file, translate
+from rrr_engine.errors import InputError
 from rrr_engine.hookspecs import hookimpl
+from rrr_engine.redact import secrets_in
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow
+from rrr_engine.storage import display_url, url_problem
 
 from . import query
 from .loader import load_mapping
 from .mapping import Mapping as CorebankMapping
+from .schema_check import missing_reference
 
 __all__ = ["rrr_daily_balances", "rrr_fx_rates", "rrr_holdings"]
 
@@ -73,12 +85,43 @@ def _source(options: Mapping[str, Any]
         yield None
         return
     mapping = load_mapping(options[MAPPING])
-    engine = sa.create_engine(options[URL])
+    engine = _engine(str(options[URL]))
+    shown = display_url(str(options[URL]))
     try:
         with engine.connect() as connection:
             if connection.dialect.name == "postgresql":
                 # Every day of a month read from one consistent snapshot of the books.
                 connection = connection.execution_options(isolation_level="REPEATABLE READ")
             yield connection, mapping
+    except SQLAlchemyError as exc:
+        if kind_of(exc) == "no_object":
+            found = _missing(engine, mapping)
+            if found is not None:
+                raise InputError(found[1], file=options[MAPPING], field=found[0]) from None
+            raise InputError(f"the core-banking database refused the mapping's query: "
+                             f"{reason(exc)}", file=options[MAPPING]) from None
+        raise translate(exc, shown=shown, role="source",
+                        secrets=secrets_in([str(options[URL])])) from None
     finally:
         engine.dispose()
+
+
+def _engine(url: str) -> sa.Engine:
+    """An engine that only reads: a SQLite file is opened read-only and must exist."""
+    shown = display_url(url)
+    try:
+        parsed = sa.make_url(url)
+        path = sqlite_file(parsed)
+        if path is not None and not path.is_file():
+            raise InputError(f"no core-banking database at {shown} (the file does not exist)",
+                             field=URL)
+        return sa.create_engine(existing_sqlite(parsed, read_only=True))
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise InputError(f"cannot use {shown}: {url_problem(exc)}", field=URL) from None
+
+
+def _missing(engine: sa.Engine, mapping: CorebankMapping) -> tuple[str, str] | None:
+    try:  # a fresh connection: the failed one may be in an aborted transaction
+        return missing_reference(engine, mapping)
+    except SQLAlchemyError:
+        return None
