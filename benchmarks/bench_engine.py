@@ -24,7 +24,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from rrr_engine.averages import daily_series, monthly_average
+from rrr_engine.core.averages import daily_series, monthly_average
 from rrr_engine.engine import Engine
 from rrr_engine.models import BalanceRow, Event, Institution
 from rrr_engine.money import exact

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import InputError
+from rrr_engine.errors import InputError
 
 __all__ = ["DEFAULT_PACK", "bundled_pack", "bundled_packs_dir"]
 

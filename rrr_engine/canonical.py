@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .money import dec_str
-from .periods import Month
+from rrr_engine.money import dec_str
+from rrr_engine.periods import Month
 
 __all__ = ["canonical_json", "fingerprint", "value_text"]
 

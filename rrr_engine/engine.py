@@ -3,7 +3,7 @@
 An engine owns all of its state (its durable_rules rulesets inside the kernel, its plugin
 manager), so two engines with different packs in one process never see each other's rules.
 ``evaluate_each`` takes records directly and evaluates every institution on its own: a
-:class:`~rrr_engine.batch.Batch` of results and error entries, so one institution's bad input
+:class:`~rrr_engine.core.batch.Batch` of results and error entries, so one institution's bad input
 never stops the others. ``evaluate`` is the all-or-nothing form (the results, or the first
 institution's error raised, naming it). ``evaluate_sources_each`` and ``evaluate_sources`` ask
 the plugins for the records.
@@ -17,16 +17,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .batch import Batch, InstitutionError
-from .errors import EvaluationError, InputError
-from .evaluate import evaluate_institution
-from .kernel import Kernel
-from .models import BalanceRow, FxRate, HoldingRow, Institution
-from .money import exact
-from .periods import DatedPeriod, Month
-from .plugins import Hooks, make_manager
-from .result import InstitutionResult
-from .rulesets import RulePack, load_pack
+from rrr_engine.core.batch import Batch, InstitutionError
+from rrr_engine.errors import EvaluationError, InputError
+from rrr_engine.core.evaluate import evaluate_institution
+from rrr_engine.core.kernel import Kernel
+from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
+from rrr_engine.money import exact
+from rrr_engine.periods import DatedPeriod, Month
+from rrr_engine.hooks.manager import Hooks, make_manager
+from rrr_engine.core.result import InstitutionResult
+from rrr_engine.rules.pack import RulePack, load_pack
 
 __all__ = ["CARRY_WINDOW_DAYS", "Engine"]
 

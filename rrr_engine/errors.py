@@ -4,7 +4,7 @@ Every error the engine raises on purpose derives from :class:`RrrError`, carries
 (file, line, field, institution, period, rules) as attributes, and renders as one line a
 compliance officer can act on. The CLI prints that line and exits 2, or 75 for a
 :class:`TemporaryFailure` (retrying later may succeed); anything else is a bug (70). The exit
-codes themselves live in :mod:`rrr_engine.cli`.
+codes themselves live in :mod:`rrr_engine.cli.main`.
 
 ::
 

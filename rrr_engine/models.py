@@ -15,12 +15,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from .notation import Exact, check_id, check_text
+from rrr_engine.notation import Exact, check_id, check_text
 
 __all__ = [
     "CATEGORIES",
     "EVENT_TYPES",
     "FX_CATEGORIES",
+    "ID_LENGTH",
     "INSTITUTION_CLASSES",
     "VND_CATEGORIES",
     "BalanceRow",
@@ -31,6 +32,9 @@ __all__ = [
     "Institution",
     "event_order_problem",
 ]
+
+# the longest id (institution, category, rule) the results database stores
+ID_LENGTH = 64
 
 # The Vietnam pack's identifiers; a pack declares its own classes and categories, and these
 # are only the defaults the contract of the CLI names.
@@ -109,7 +113,7 @@ class Institution(BaseModel):
 
 
 # Events that happen once in an institution's life, and the pairs that open and close a
-# status; status windows (rrr_engine.status) pair them in date order, so an order that makes
+# status; status windows (rrr_engine.core.status) pair them in date order, so an order that makes
 # no sense would silently give a window nobody meant.
 _ONCE = ("licensed", "commenced_operations", "dissolution_approved", "bankruptcy_opened",
          "licence_revoked")

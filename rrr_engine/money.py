@@ -50,3 +50,15 @@ def dec_str(value: Decimal) -> str:
     """A Decimal as plain positional text (never exponent notation), trailing zeros kept."""
     text = format(value, "f")
     return "0" if text in ("-0", "") else text
+
+
+def group_digits(text: str | None) -> str:
+    """A decimal string with its whole part grouped by thousands (``-`` for None), the
+    digits kept exactly as given: for terminals and explanations, not for files."""
+    if text is None:
+        return "-"
+    whole, _, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-')):,}"
+    return f"{sign}{whole}.{frac}" if frac else f"{sign}{whole}"
+

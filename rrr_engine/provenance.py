@@ -1,6 +1,6 @@
 """What a report was written under: the pack, its approval, the run and the audit-log head.
 
-Every report file carries one :class:`Provenance` (:mod:`rrr_engine.reports` says how each
+Every report file carries one :class:`Provenance` (:mod:`rrr_engine.reports.period` says how each
 format carries it), so a figure found in a spreadsheet months later leads back to the rules
 that produced it, whether they were approved, the run manifest (``rrr_runs``) and the point
 of the hash-chained audit log (``rrr audit verify --head``) that the report reflects.
@@ -12,8 +12,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__
-from .sheet_safety import inert
+from rrr_engine import __version__
+from rrr_engine.sheet_safety import inert
 
 __all__ = ["Provenance"]
 

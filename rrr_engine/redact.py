@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from .errors import InputError
+from rrr_engine.errors import InputError
 
 __all__ = ["MASK", "mask_argv", "mask_option", "mask_options", "mask_url", "names_secret",
            "resolve", "resolve_options", "scrub", "secrets_in"]

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import InputError, ReportError
+from rrr_engine.errors import InputError, ReportError
 
 __all__ = ["FILE_MODE_ENV", "create_private", "dir_mode", "file_mode", "make_dirs",
            "write_atomic", "write_text"]

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import InputError
+from rrr_engine.errors import InputError
 
 __all__ = ["MiB", "csv_rows", "open_regular", "read_bytes", "read_text", "text_lines", "utf8"]
 

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rrr_engine.cli import main
+from rrr_engine.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 VN_PACK = ROOT / "rulesets" / "vn-sbv"

@@ -14,7 +14,7 @@ from clirun import VN_PACK, rrr
 from rrr_engine import audit, schema
 from rrr_engine.canonical import canonical_json
 from rrr_engine.errors import StorageError
-from rrr_engine.storage import Storage
+from rrr_engine.store.database import Storage
 
 
 @pytest.fixture
@@ -198,7 +198,7 @@ def test_audit_log_prints_entries_oldest_first(stored, capsys):
 
 
 def test_the_pack_used_is_the_one_recorded(stored):
-    from rrr_engine.rulesets import load_pack
+    from rrr_engine.rules.pack import load_pack
     with Storage.open(stored) as store, store.transaction() as conn:
         shas = {e.data["ruleset_sha256"] for e in audit.entries(conn, "result")}
     assert shas == {load_pack(VN_PACK).sha256}

@@ -5,7 +5,7 @@ import pytest
 from clirun import ROOT
 
 from rrr_engine.bundled import bundled_pack, bundled_packs_dir
-from rrr_engine.cmd_nightly import default_rules
+from rrr_engine.cli.nightly import default_rules
 from rrr_engine.errors import InputError
 
 

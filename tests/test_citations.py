@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from clirun import FIXTURES, VN_PACK, rrr
-from rrr_engine.pack_writer import render_table
-from rrr_engine.rules_model import Citation
-from rrr_engine.rulesets import load_pack
+from rrr_engine.authoring.sheets.writer import render_table
+from rrr_engine.rules.model import Citation
+from rrr_engine.rules.pack import load_pack
 
 W = FIXTURES / "worked"
 AMENDED = "Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1, as amended by Decision 2977/QĐ-NHNN (2025)"
@@ -51,7 +51,7 @@ def test_before_the_amendment_only_the_original_is_cited(capsys, tmp_path):
 
 
 def test_the_pack_writer_keeps_amended_by_in_both_layouts():
-    from rrr_engine.pack_writer import Layout
+    from rrr_engine.authoring.sheets.writer import Layout
     pack = load_pack(VN_PACK)
     table = next(t for t in pack.ratios if t.id == "d1158-2977-2025")
     cats = list(pack.header.categories)
@@ -65,7 +65,7 @@ def test_the_pack_writer_keeps_amended_by_in_both_layouts():
 def test_a_placeholder_amending_document_fails_the_check(tmp_path):
     import shutil
 
-    from rrr_engine.rules_check import check_pack
+    from rrr_engine.authoring.check.report import check_pack
     pack = tmp_path / "vn-sbv"
     shutil.copytree(VN_PACK, pack, ignore=shutil.ignore_patterns("scenarios"))
     ratios = pack / "ratios.yaml"

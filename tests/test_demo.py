@@ -6,8 +6,8 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from clirun import rrr
-from rrr_engine.resultstore import latest_for_period
-from rrr_engine.storage import Storage
+from rrr_engine.store.results import latest_for_period
+from rrr_engine.store.database import Storage
 
 
 def test_demo_with_defaults_evaluates_closes_and_reports(tmp_path, capsys):

@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 import nightly_data as nd
 from clirun import VN_PACK, printed, rrr
-from rrr_engine.storage import Storage
+from rrr_engine.store.database import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
 MAPPING = ROOT / "plugins" / "rrr_corebank_sql" / "rrr_corebank_sql" / "sample_mapping.yaml"
@@ -210,7 +210,7 @@ def test_a_sqlite_store_locked_past_the_timeout_is_exit_75(tmp_path, feed, capsy
 
 
 def test_a_postgresql_store_locked_past_the_timeout_is_exit_75(fresh_pg_url, feed, capsys):
-    from rrr_engine.storage import _PG_LOCK_KEY
+    from rrr_engine.store.database import _PG_LOCK_KEY
     Storage.open(fresh_pg_url).close()
     u = make_url(fresh_pg_url)
     holder = psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database)

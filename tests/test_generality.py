@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 
 from clirun import FIXTURES, ROOT, VN_PACK, rrr
-from rrr_engine.bands import Band, parse_bands, split
+from rrr_engine.rules.bands import Band, parse_bands, split
 from rrr_engine.engine import Engine
 from rrr_engine.errors import InputError, NoRulesetInForce, RuleFileError
 from rrr_engine.models import BalanceRow, HoldingRow, Institution
 from rrr_engine.money import exact
-from rrr_engine.rulesets import load_pack
-from rrr_engine.scenarios import load_scenarios, run_scenario
+from rrr_engine.rules.pack import load_pack
+from rrr_engine.authoring.scenarios import load_scenarios, run_scenario
 
 TINY = FIXTURES / "generality" / "tiny-calendar"
 BAD = FIXTURES / "generality" / "bad"
@@ -174,7 +174,7 @@ def test_unknown_period_id_on_the_command_line_exits_2_with_one_line(capsys, tmp
 
 def test_effective_bounds_are_months_or_days():
     from rrr_engine.periods import Month
-    from rrr_engine.rules_model import Effective
+    from rrr_engine.rules.model import Effective
     by_month = Effective.model_validate({"from": "2024-01", "to": "2024-02"})
     assert not by_month.by_day and by_month.covers(Month(2024, 2)) and not by_month.covers(Month(2024, 3))
     # in a calendar pack a month bound means its first or last day

@@ -11,8 +11,8 @@ import governance_data as gd
 from clirun import FIXTURES, VN_PACK, rrr
 from rrr_engine import audit, governance, schema
 from rrr_engine.errors import GovernanceError, SameReviewer
-from rrr_engine.rulesets import load_pack
-from rrr_engine.storage import Storage
+from rrr_engine.rules.pack import load_pack
+from rrr_engine.store.database import Storage
 
 SHA = load_pack(VN_PACK).sha256
 

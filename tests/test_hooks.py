@@ -18,9 +18,9 @@ from rrr_engine import hookimpl, schema
 from rrr_engine.engine import Engine
 from rrr_engine.errors import PluginError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
-from rrr_engine.nightly import NightlyJob
-from rrr_engine.resultstore import latest_for_period
-from rrr_engine.storage import Storage
+from rrr_engine.jobs.nightly import NightlyJob
+from rrr_engine.store.results import latest_for_period
+from rrr_engine.store.database import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
 

@@ -695,7 +695,7 @@ def run_bounded(args: list[str]) -> tuple[int, str, str]:
     """``rrr ARGS`` in a child with an address-space limit and a hang guard."""
     env = {k: v for k, v in os.environ.items() if k != "RRR_DEBUG"}
     try:
-        done = subprocess.run([sys.executable, "-m", "rrr_engine.cli", *args], capture_output=True,
+        done = subprocess.run([sys.executable, "-m", "rrr_engine.cli.main", *args], capture_output=True,
                               text=True, timeout=HANG_GUARD, preexec_fn=_limited, env=env,
                               cwd=ROOT)
     except subprocess.TimeoutExpired:

@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal as D
 import pytest
 
 from clirun import FIXTURES, VN_PACK, rrr
-from rrr_engine.batch import InstitutionError
+from rrr_engine.core.batch import InstitutionError
 from rrr_engine.engine import Engine
 from rrr_engine.errors import RatioBelowFloor
 from rrr_engine.models import BalanceRow, FxRate, Institution

@@ -14,8 +14,8 @@ import pytest
 import governance_data as gd
 import nightly_data as nd
 from clirun import VN_PACK, rrr
-from rrr_engine.resultstore import latest
-from rrr_engine.storage import Storage
+from rrr_engine.store.results import latest
+from rrr_engine.store.database import Storage
 
 AGRIBANK_2025 = ('      - classes: [agribank, coop_bank]\n        values: {vnd_short: "0.03", '
                  'vnd_long: "0.01", fx_overseas_ci: "0.01", fx_short: "0.07", fx_long: "0.05"}\n'
@@ -29,7 +29,7 @@ UNSET = ('      - classes: [agribank, coop_bank]\n        values: {vnd_short: nu
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def stored(request, tmp_path_factory):
     from rrr_engine.engine import Engine
-    from rrr_engine.nightly import NightlyJob
+    from rrr_engine.jobs.nightly import NightlyJob
     url = nd.module_db_url(request, tmp_path_factory)
     sources = gd.feed(tmp_path_factory.mktemp("feed"))
     with Storage.open(url) as store:

@@ -19,7 +19,7 @@ class BrokenBuild:
 
 sys.meta_path.insert(0, BrokenBuild())
 try:
-    import rrr_engine.kernel
+    import rrr_engine.core.kernel
 except ImportError as exc:
     print(exc)
 '''

@@ -17,10 +17,10 @@ import pytest
 from clirun import VN_PACK
 
 from rrr_engine.engine import Engine
-from rrr_engine.kernel import Decision, Kernel
+from rrr_engine.core.kernel import Decision, Kernel
 from rrr_engine.models import BalanceRow, Institution
 from rrr_engine.periods import Month
-from rrr_engine.rulesets import load_pack
+from rrr_engine.rules.pack import load_pack
 
 # 2018-06 and 2025-10 open the two ratio tables for VND; 2011-09 has only FX tables.
 MONTHS = (Month(2011, 9), Month(2018, 6), Month(2025, 10))

@@ -10,12 +10,12 @@ from clirun import VN_PACK
 
 from rrr_engine.engine import Engine
 from rrr_engine.errors import NoRuleApplies
-from rrr_engine.kernel import Kernel
+from rrr_engine.core.kernel import Kernel
 from decimal import Decimal
 
 from rrr_engine.models import BalanceRow, Institution
 from rrr_engine.periods import Month
-from rrr_engine.rulesets import load_pack
+from rrr_engine.rules.pack import load_pack
 
 
 def test_uncovered_category_decides_nothing_and_contexts_stay_flat():

@@ -26,7 +26,7 @@ def cron(tmp, *args, feed):
     """``rrr nightly ...`` the way a scheduler starts it: no terminal anywhere."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RRR_")}
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    argv = [sys.executable, "-m", "rrr_engine.cli", "nightly", "--rules", str(VN_PACK),
+    argv = [sys.executable, "-m", "rrr_engine.cli.main", "nightly", "--rules", str(VN_PACK),
             "--db", f"sqlite:///{tmp / 'rrr.sqlite'}", "--out", str(tmp / "out"),
             "--institutions", feed["institutions"], "--balances", feed["balances"],
             "--fx-rates", feed["fx_rates"], "--holdings", feed["holdings"], *args]
@@ -116,7 +116,7 @@ def test_log_level_and_format_go_before_or_after_the_command(tmp_path):
     assert quiet.returncode == 0, quiet.stderr
     assert " INFO " not in quiet.stderr and " WARNING nightly pack vn-sbv" in quiet.stderr
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    before = subprocess.run([sys.executable, "-m", "rrr_engine.cli", "--log-format", "json",
+    before = subprocess.run([sys.executable, "-m", "rrr_engine.cli.main", "--log-format", "json",
                              "nightly", "--date", "2025-09-01", "--rules", str(VN_PACK),
                              "--db", f"sqlite:///{tmp_path / 'rrr.sqlite'}", "--no-reports",
                              *[a for k, v in feed.items() for a in (f"--{k.replace('_', '-')}", v)]],
@@ -134,8 +134,8 @@ def test_on_a_terminal_only_warnings_and_the_error_are_printed():
     stream = Terminal()
     console = logs.start(log_format=None, log_level=None, stream=stream)
     assert console.terminal
-    logging.getLogger("rrr_engine.nightly").info("2025-10-01 snapshot new")
-    logging.getLogger("rrr_engine.nightly").warning("a working day without balances")
+    logging.getLogger("rrr_engine.jobs.nightly").info("2025-10-01 snapshot new")
+    logging.getLogger("rrr_engine.jobs.nightly").warning("a working day without balances")
     console.error("it broke")
     console.close()
     assert stream.getvalue() == ("rrr: error: it broke\n"
@@ -147,7 +147,7 @@ def test_no_record_shows_a_secret_of_the_command_line():
     argv = ["--db", "postgresql://u:hunter2@h/d"]
     console = logs.start(log_format="json", log_level=None, stream=stream,
                          secrets=secrets_in(argv))
-    logging.getLogger("rrr_engine.storage").warning("cannot connect with %s", "hunter2")
+    logging.getLogger("rrr_engine.store.database").warning("cannot connect with %s", "hunter2")
     console.error("password hunter2 refused")
     console.close()
     records = [json.loads(line) for line in stream.getvalue().splitlines()]

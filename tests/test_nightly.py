@@ -18,11 +18,11 @@ import nightly_data as nd
 from clirun import VN_PACK, errors, printed, rrr
 from rrr_engine import schema
 from rrr_engine.engine import Engine
-from rrr_engine.cmd_nightly import logged_command
-from rrr_engine.nightly import NightlyJob
-from rrr_engine.resultstore import latest, latest_for_period
-from rrr_engine.rulesets import load_pack
-from rrr_engine.storage import Storage
+from rrr_engine.cli.nightly import logged_command
+from rrr_engine.jobs.nightly import NightlyJob
+from rrr_engine.store.results import latest, latest_for_period
+from rrr_engine.rules.pack import load_pack
+from rrr_engine.store.database import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
 

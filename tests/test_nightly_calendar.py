@@ -9,8 +9,8 @@ import datetime as dt
 from decimal import Decimal as D
 
 from clirun import FIXTURES, rrr
-from rrr_engine.storage import Storage
-from rrr_engine.resultstore import latest_for_period
+from rrr_engine.store.database import Storage
+from rrr_engine.store.results import latest_for_period
 
 TINY = FIXTURES / "generality" / "tiny-calendar"
 START, END = dt.date(2023, 12, 1), dt.date(2024, 2, 21)

@@ -18,9 +18,9 @@ from clirun import VN_PACK, rrr
 from rrr_engine import hookimpl, schema
 from rrr_engine.engine import Engine
 from rrr_engine.models import BalanceRow, EmptyDay, Institution
-from rrr_engine.nightly import NightlyJob
-from rrr_engine.resultstore import latest_for_period
-from rrr_engine.storage import Storage
+from rrr_engine.jobs.nightly import NightlyJob
+from rrr_engine.store.results import latest_for_period
+from rrr_engine.store.database import Storage
 
 SEPT = [dt.date(2025, 9, 1) + dt.timedelta(days=n) for n in range(30)]
 DATES = SEPT + [dt.date(2025, 10, 1)]  # October's requirement is evaluated on its first day

@@ -23,14 +23,14 @@ from sqlalchemy import and_, func, select
 import nightly_data as nd
 from clirun import ROOT, VN_PACK
 from rrr_engine import schema
-from rrr_engine.storage import Storage
+from rrr_engine.store.database import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
 SEED = 20251001
 
 
 def command(db, feed):
-    return [sys.executable, "-m", "rrr_engine.cli", "nightly", "--from", str(START), "--to",
+    return [sys.executable, "-m", "rrr_engine.cli.main", "nightly", "--from", str(START), "--to",
             str(END), "--db", db, "--rules", str(VN_PACK), "--institutions", feed["institutions"],
             "--balances", feed["balances"], "--fx-rates", feed["fx_rates"], "--holdings",
             feed["holdings"], "--no-reports"]

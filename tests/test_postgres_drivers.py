@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import pgcluster
 from rrr_corebank_sql import generate
 from rrr_engine.models import BalanceRow, FxRate
-from rrr_engine.snapshots import DaySnapshot, read_balances, write_day
-from rrr_engine.storage import Storage
+from rrr_engine.store.snapshots import DaySnapshot, read_balances, write_day
+from rrr_engine.store.database import Storage
 
 DRIVERS = {"postgresql": "psycopg", "postgresql+psycopg2": "psycopg2"}
 DAY = dt.date(2025, 9, 15)

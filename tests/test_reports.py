@@ -15,9 +15,9 @@ import nightly_data as nd
 from clirun import VN_PACK, rrr
 from rrr_engine.engine import Engine
 from rrr_engine.errors import ReportError
-from rrr_engine.nightly import NightlyJob
-from rrr_engine.reports import build_period_report, write_period_reports
-from rrr_engine.storage import Storage
+from rrr_engine.jobs.nightly import NightlyJob
+from rrr_engine.reports.period import build_period_report, write_period_reports
+from rrr_engine.store.database import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
 PLACES = {"VND": 0, "USD": 2, "EUR": 2}
@@ -181,8 +181,8 @@ def test_every_day_below_the_requirement_is_shaded_even_alone():
 
     from matplotlib.collections import PolyCollection
 
-    from rrr_engine.report_chart import chart_figure
-    from rrr_engine.reports import ChartSeries
+    from rrr_engine.reports.chart import chart_figure
+    from rrr_engine.reports.model import ChartSeries
 
     days = [dt.date(2025, 9, d) for d in range(1, 8)]
     # below on day 2 alone and on days 5-6 together; day 4 equals the requirement

@@ -17,8 +17,8 @@ import governance_data as gd
 import nightly_data as nd
 from clirun import rrr
 from rrr_engine import schema
-from rrr_engine.resultstore import latest, version
-from rrr_engine.storage import Storage
+from rrr_engine.store.results import latest, version
+from rrr_engine.store.database import Storage
 
 KEY = ("BANK1", "vnd_short", "VND")
 
@@ -124,7 +124,7 @@ def test_the_restatement_report_lists_old_new_difference_packs_and_rule(stored, 
     required = nd.expected_required("BANK1", 2025, 10)["VND"] + Fraction(1, 100) * avg
     short = next(r for r in rows if r["figure"] == "shortfall")
     assert (D(short["old"]), D(short["new"])) == (0, nd.presented(required - held, 0))
-    from rrr_engine.rulesets import load_pack
+    from rrr_engine.rules.pack import load_pack
     assert line["old_ruleset_sha256"] == load_pack(gd.VN_PACK).sha256
     assert line["new_ruleset_sha256"] == load_pack(amended).sha256
     assert (line["old_ruleset_version"], line["new_ruleset_version"]) == ("2025-10", "2025-10")
@@ -133,7 +133,7 @@ def test_the_restatement_report_lists_old_new_difference_packs_and_rule(stored, 
     assert "BANK1 2025-10 close: v2 restates submitted v1" in out
     assert "1 restatement(s)" in out
     # written under the reevaluation's own run, the amended pack and the audit head after it
-    from rrr_engine.audit import head
+    from rrr_engine.store.audit import head
     with Storage.open(db) as store:
         run = store.runs()[-1]
         with store.transaction() as conn:
@@ -159,7 +159,7 @@ def test_reevaluate_writes_new_versions_only_where_figures_change(stored, tmp_pa
     assert code == 0 and "0 new result version(s), 9 unchanged" in out
     with Storage.open(db) as store:
         runs = store.runs()[-2:]
-    from rrr_engine.rulesets import load_pack
+    from rrr_engine.rules.pack import load_pack
     assert [(r["ruleset_sha256"], r["outcome"], r["mode"], r["ruleset_approval"]) for r in runs] == [
         (load_pack(amended).sha256, "ok", "demo", "unreviewed")] * 2
 

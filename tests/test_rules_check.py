@@ -7,7 +7,7 @@ import shutil
 
 from clirun import FIXTURES, VN_PACK, rrr
 
-from rrr_engine.rules_check import check_pack
+from rrr_engine.authoring.check.report import check_pack
 
 PACKS = FIXTURES / "packs"
 
@@ -159,7 +159,7 @@ def test_duplicate_rule_id(tmp_path):
 
 def test_check_never_passes_what_the_loader_refuses(tmp_path, monkeypatch):
     # were the check's own name checks to miss something, the loader still has the last word
-    monkeypatch.setattr("rrr_engine.rule_names.Names.rule", lambda *a, **k: None)
+    monkeypatch.setattr("rrr_engine.rules.names.Names.rule", lambda *a, **k: None)
     pack = _duplicate_id_pack(tmp_path)
     report = check_pack(pack)
     assert not report.ok and report.pack is None

@@ -12,8 +12,8 @@ import pytest
 import governance_data as gd
 import nightly_data as nd
 from clirun import VN_PACK, rrr
-from rrr_engine.rules_diff import diff_packs
-from rrr_engine.rulesets import load_pack
+from rrr_engine.authoring.diff import diff_packs
+from rrr_engine.rules.pack import load_pack
 
 KEY = ("BANK1", "vnd_short", "VND")
 
@@ -99,8 +99,8 @@ def test_json_lists_changes_with_both_versions(tmp_path, capsys):
 def stored(request, tmp_path_factory):
     """The small bank's nightly run, September 1 to November 1, with the shipped pack."""
     from rrr_engine.engine import Engine
-    from rrr_engine.nightly import NightlyJob
-    from rrr_engine.storage import Storage
+    from rrr_engine.jobs.nightly import NightlyJob
+    from rrr_engine.store.database import Storage
     url = nd.module_db_url(request, tmp_path_factory)
     sources = gd.feed(tmp_path_factory.mktemp("feed"))
     with Storage.open(url) as store:
@@ -177,7 +177,7 @@ def test_results_not_made_with_the_old_pack_are_pointed_out(stored, tmp_path, ca
 
 
 def test_diff_with_db_writes_nothing(stored, tmp_path, capsys):
-    from rrr_engine.storage import Storage
+    from rrr_engine.store.database import Storage
     with Storage.open(stored) as store:
         before = store.dump(), len(store.runs())
     diff(capsys, VN_PACK, gd.amended_pack(tmp_path / "new"), "--db", stored)

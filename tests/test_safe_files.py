@@ -9,7 +9,7 @@ import pytest
 
 from rrr_engine.errors import InputError, ReportError
 from rrr_engine.safe_files import FILE_MODE_ENV, create_private, make_dirs, write_atomic, write_text
-from rrr_engine.storage import Storage
+from rrr_engine.store.database import Storage
 
 
 def mode(path):

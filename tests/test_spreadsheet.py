@@ -10,8 +10,8 @@ import pytest
 from clirun import VN_PACK, rrr
 from openpyxl import load_workbook
 
-from rrr_engine.pack_writer import render_table, table_span
-from rrr_engine.rulesets import load_pack
+from rrr_engine.authoring.sheets.writer import render_table, table_span
+from rrr_engine.rules.pack import load_pack
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect,
 from rrr_engine import schema
 from rrr_engine.engine import Engine
 from rrr_engine.errors import DatabaseUnavailable, StorageError
-from rrr_engine.migrations import MIGRATIONS, Migration, current_version, migrate
+from rrr_engine.store.migrations import MIGRATIONS, Migration, current_version, migrate
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
-from rrr_engine.resultstore import latest, put_result, read_lines
-from rrr_engine.snapshots import DaySnapshot, read_balances, read_day, write_day
-from rrr_engine.storage import Storage
+from rrr_engine.store.results import latest, put_result, read_lines
+from rrr_engine.store.snapshots import DaySnapshot, read_balances, read_day, write_day
+from rrr_engine.store.database import Storage
 
 from clirun import VN_PACK
 

@@ -2,7 +2,7 @@
 
 It owns turning every problem in the file (YAML syntax, a duplicate key, a pydantic error, a
 cross-section check) into one :class:`rrr_engine.errors.InputError` reading
-``file:line: key: problem``. The file is read and composed by :mod:`rrr_engine.yamlsrc`, the
+``file:line: key: problem``. The file is read and composed by :mod:`rrr_engine.rules.yamlsrc`, the
 engine's bounded reader (regular files only, size, depth and alias limits, duplicate keys
 refused with both lines), exactly as rule packs and institutions files are. The YAML node tree (``compose``) keeps each key's position, so a
 pydantic error location such as ``('classification', 3, 'currency')`` is walked down that tree
@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from rrr_engine.errors import InputError
 from rrr_engine.safe_read import read_text
-from rrr_engine.yamlsrc import MAX_BYTES, compose_text
+from rrr_engine.rules.yamlsrc import MAX_BYTES, compose_text
 
 from .mapping import Mapping
 
