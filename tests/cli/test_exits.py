@@ -19,7 +19,7 @@ import nightly_data as nd
 from clirun import VN_PACK, printed, rrr
 from rrr_engine.store.database import Storage
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MAPPING = ROOT / "plugins" / "rrr_corebank_sql" / "rrr_corebank_sql" / "sample_mapping.yaml"
 START = dt.date(2025, 9, 1)
 

@@ -13,7 +13,7 @@ import pytest
 
 from rrr_engine import hookspecs
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 SPEC_ATTR = "rrr_engine_spec"  # where pluggy's HookspecMarker("rrr_engine") keeps its options
 
 HOOKS = sorted(name for name, obj in vars(hookspecs).items()

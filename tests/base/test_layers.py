@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-PKG = Path(__file__).resolve().parent.parent / "rrr_engine"
+PKG = Path(__file__).resolve().parents[2] / "rrr_engine"
 
 # floors, ground up; a module may import its own floor and those below
 FLOORS = [

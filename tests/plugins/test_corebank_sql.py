@@ -33,7 +33,7 @@ from rrr_corebank_sql import plugin
 from rrr_engine import hookspecs
 from rrr_engine.errors import InputError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "corebank"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corebank"
 MINOR = {"VND": 0, "USD": 2, "EUR": 2, "JPY": 0}
 D1, D2 = dt.date(2025, 9, 30), dt.date(2025, 10, 1)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-CALENDAR_PATH = Path(__file__).resolve().parents[1] / "rulesets" / "vn-sbv" / "calendar.yaml"
+CALENDAR_PATH = Path(__file__).resolve().parents[2] / "rulesets" / "vn-sbv" / "calendar.yaml"
 
 YEARS = [2024, 2025, 2026, 2027]
 

@@ -50,7 +50,7 @@ def test_malformed_rule_file_is_one_line_error(case, tmp_path, capsys):
 
 
 # One institution alone: its bad input is the whole run's (exit 2). With others beside it, the
-# others are computed and it gets an error entry (tests/test_isolation.py): an unknown class,
+# others are computed and it gets an error entry (tests/core/test_isolation.py): an unknown class,
 # balances of an institution not in the list; an FX election that fails its test is computed
 # in USD with a finding.
 INPUT_CASES = {
