@@ -15,7 +15,7 @@ import pytest
 
 import nightly_data as nd
 from clirun import ROOT, VN_PACK
-from rrr_engine import logs
+from rrr_engine.cli import logs
 from rrr_engine.redact import secrets_in
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 import governance_data as gd
 from clirun import VN_PACK, rrr
-from rrr_engine import audit, schema
+from rrr_engine.store import audit
+from rrr_engine.store import schema
 from rrr_engine.canonical import canonical_json
 from rrr_engine.errors import StorageError
 from rrr_engine.store.database import Storage

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 import governance_data as gd
 from clirun import FIXTURES, VN_PACK, rrr
-from rrr_engine import audit, governance, schema
+from rrr_engine.store import audit
+from rrr_engine.governance import approvals as governance
+from rrr_engine.store import schema
 from rrr_engine.errors import GovernanceError, SameReviewer
 from rrr_engine.rules.pack import load_pack
 from rrr_engine.store.database import Storage

@@ -16,7 +16,7 @@ from sqlalchemy import select
 import governance_data as gd
 import nightly_data as nd
 from clirun import rrr
-from rrr_engine import schema
+from rrr_engine.store import schema
 from rrr_engine.store.results import latest, version
 from rrr_engine.store.database import Storage
 
@@ -214,7 +214,7 @@ def test_restatements_are_audited(stored, tmp_path, capsys):
     amended = gd.amended_pack(tmp_path / "amended")
     assert rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from", "2025-11",
                "--to", "2025-11", "--why", "Decision 9999", "--by", "erin")[0] == 0
-    from rrr_engine import audit
+    from rrr_engine.store import audit
     with Storage.open(db) as store, store.transaction() as conn:
         kinds = [(e.kind, e.data.get("by")) for e in audit.entries(conn)][-3:]
         restated = conn.execute(select(schema.RESULT_RESTATEMENTS)).one()

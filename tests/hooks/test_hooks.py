@@ -14,7 +14,8 @@ import nightly_data as nd
 from clirun import VN_PACK
 from sqlalchemy import select
 
-from rrr_engine import hookimpl, schema
+from rrr_engine import hookimpl
+from rrr_engine.store import schema
 from rrr_engine.engine import Engine
 from rrr_engine.errors import PluginError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rrr_engine import hookspecs
+from rrr_engine.hooks import spec as hookspecs
 
 TESTS = Path(__file__).resolve().parents[1]
 SPEC_ATTR = "rrr_engine_spec"  # where pluggy's HookspecMarker("rrr_engine") keeps its options

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 import nightly_data as nd
 from clirun import VN_PACK, errors, printed, rrr
-from rrr_engine import schema
+from rrr_engine.store import schema
 from rrr_engine.engine import Engine
 from rrr_engine.cli.nightly import logged_command
 from rrr_engine.jobs.nightly import NightlyJob

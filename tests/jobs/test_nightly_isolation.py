@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from clirun import VN_PACK, rrr
-from rrr_engine import hookimpl, schema
+from rrr_engine import hookimpl
+from rrr_engine.store import schema
 from rrr_engine.engine import Engine
 from rrr_engine.models import BalanceRow, EmptyDay, Institution
 from rrr_engine.jobs.nightly import NightlyJob

@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, select
 
 import nightly_data as nd
 from clirun import ROOT, VN_PACK
-from rrr_engine import schema
+from rrr_engine.store import schema
 from rrr_engine.store.database import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)

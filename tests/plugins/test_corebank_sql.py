@@ -30,7 +30,7 @@ from rrr_corebank_sql import (
 )
 from rrr_corebank_sql import generate as gen
 from rrr_corebank_sql import plugin
-from rrr_engine import hookspecs
+from rrr_engine.hooks import spec as hookspecs
 from rrr_engine.errors import InputError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corebank"

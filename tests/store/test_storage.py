@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect, select, text
 
-from rrr_engine import schema
+from rrr_engine.store import schema
 from rrr_engine.engine import Engine
 from rrr_engine.errors import DatabaseUnavailable, StorageError
 from rrr_engine.store.migrations import MIGRATIONS, Migration, current_version, migrate
