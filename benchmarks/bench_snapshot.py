@@ -14,6 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import pgcluster  # noqa: E402  (the test suite's throwaway server, reused)
+
 from rrr_corebank_sql import bench_snapshot  # noqa: E402
 
 

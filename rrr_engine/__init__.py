@@ -71,11 +71,23 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from rrr_engine.core.result import InstitutionResult
     from rrr_engine.engine import Engine
-    from rrr_engine.errors import (AmbiguousRules, EvaluationError, GovernanceError, InputError,
-                                   MissingDataError, NoRuleApplies, NoRulesetInForce, PluginError,
-                                   RatioBelowFloor, ReportError, RrrError, RuleFileError,
-                                   SnapshotConflict, StorageError, TemporaryFailure)
+    from rrr_engine.errors import (
+        AmbiguousRules,
+        EvaluationError,
+        GovernanceError,
+        InputError,
+        MissingDataError,
+        NoRuleApplies,
+        NoRulesetInForce,
+        PluginError,
+        RatioBelowFloor,
+        ReportError,
+        RrrError,
+        RuleFileError,
+        SnapshotConflict,
+        StorageError,
+        TemporaryFailure,
+    )
     from rrr_engine.hooks.spec import hookimpl
-    from rrr_engine.models import (BalanceRow, EmptyDay, Event, FxRate, HoldingRow,
-                                   Institution)
+    from rrr_engine.models import BalanceRow, EmptyDay, Event, FxRate, HoldingRow, Institution
     from rrr_engine.rules.pack import RulePack, load_pack

@@ -18,14 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from rrr_engine.core.batch import Batch, InstitutionError
-from rrr_engine.errors import EvaluationError, InputError
 from rrr_engine.core.evaluate import evaluate_institution
 from rrr_engine.core.kernel import Kernel
+from rrr_engine.core.result import InstitutionResult
+from rrr_engine.errors import EvaluationError, InputError
+from rrr_engine.hooks.manager import Hooks, make_manager
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.money import exact
 from rrr_engine.periods import DatedPeriod, Month
-from rrr_engine.hooks.manager import Hooks, make_manager
-from rrr_engine.core.result import InstitutionResult
 from rrr_engine.rules.pack import RulePack, load_pack
 
 __all__ = ["CARRY_WINDOW_DAYS", "Engine"]

@@ -1,8 +1,7 @@
 """Shared fixtures. Database backends: the PostgreSQL machinery lives in tests/pgcluster.py."""
 
-import pytest
-
 import pgcluster
+import pytest
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,9 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 import nightly_data as nd
 from clirun import VN_PACK, rrr
+from sqlalchemy import create_engine, text
 
 START, END = dt.date(2025, 9, 1), dt.date(2025, 11, 1)
 

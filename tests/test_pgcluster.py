@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pgcluster
 import pytest
 from sqlalchemy import (
     Column,
@@ -15,8 +16,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-
-import pgcluster
 
 
 def test_server_answers_select_version(postgres_url):

@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from rrr_engine.canonical import canonical_json
 from rrr_engine.authoring.sheets.cell_text import cell_text
+from rrr_engine.canonical import canonical_json
 from rrr_engine.periods import Month
 from rrr_engine.rules.pack import RulePack
 

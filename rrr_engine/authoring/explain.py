@@ -21,15 +21,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rrr_engine.engine import CARRY_WINDOW_DAYS, Engine
-from rrr_engine.errors import EvaluationError, InputError, NoRulesetInForce
-from rrr_engine.authoring.explain_text import (Writer, allowances, category, conditions, events, percent,
-                           reductions, totals, window)
+from rrr_engine.authoring.explain_text import (
+    Writer,
+    allowances,
+    category,
+    conditions,
+    events,
+    percent,
+    reductions,
+    totals,
+    window,
+)
 from rrr_engine.core.kernel import Decision
-from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
-from rrr_engine.periods import DatedPeriod, Month
 from rrr_engine.core.result import InstitutionResult
 from rrr_engine.core.status import Window, statuses_in
+from rrr_engine.engine import CARRY_WINDOW_DAYS, Engine
+from rrr_engine.errors import EvaluationError, InputError, NoRulesetInForce
+from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
+from rrr_engine.periods import DatedPeriod, Month
 
 __all__ = ["Decided", "decide", "explain", "percent", "read_for"]
 

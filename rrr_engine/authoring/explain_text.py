@@ -11,13 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from rrr_engine.money import group_digits
 from rrr_engine.core.kernel import Decision
-from rrr_engine.models import Institution
-from rrr_engine.money import dec_str
 from rrr_engine.core.result import InstitutionResult
-from rrr_engine.rules.model import StatusDef
 from rrr_engine.core.status import Window, status_windows
+from rrr_engine.models import Institution
+from rrr_engine.money import dec_str, group_digits
+from rrr_engine.rules.model import StatusDef
 from rrr_engine.rules.yamlsrc import load_document
 
 __all__ = ["Writer", "allowances", "category", "cite", "conditions", "events", "percent",

@@ -39,8 +39,8 @@ class ScenarioItem(pytest.Item):
         self.scenario = scenario
 
     def runtest(self) -> None:
-        from rrr_engine.engine import Engine
         from rrr_engine.authoring.scenarios import run_scenario
+        from rrr_engine.engine import Engine
         pack_dir = self.path.parent.parent
         # one engine per pack per session: the pack's rules are compiled once
         engine = _ENGINES.get(pack_dir) or _ENGINES.setdefault(pack_dir, Engine(pack_dir, entry_points=False))

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rrr_engine.engine import Engine
-from rrr_engine.errors import InputError, NoRulesetInForce, RrrError
 from rrr_engine.authoring.explain import decide
 from rrr_engine.authoring.scenarios import Scenario, load_scenarios, run_scenario
 from rrr_engine.core.status import statuses_in
+from rrr_engine.engine import Engine
+from rrr_engine.errors import InputError, NoRulesetInForce, RrrError
 from rrr_engine.rules.yamlsrc import load_document
 
 __all__ = ["ScenarioRun", "TestReport", "run_pack_scenarios"]

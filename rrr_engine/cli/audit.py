@@ -12,8 +12,8 @@ import json
 import re
 import sys
 
-from rrr_engine.exits import EXIT_FAILED
 from rrr_engine.cli.common import add_db_argument, open_store
+from rrr_engine.exits import EXIT_FAILED
 
 __all__ = ["register"]
 

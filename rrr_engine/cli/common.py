@@ -12,8 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from rrr_engine.bundled import bundled_pack
-from rrr_engine.exits import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED,
-                              EXIT_OK, EXIT_PARTIAL, EXIT_SHORTFALL, EXIT_TEMPFAIL, partial_or)
+from rrr_engine.exits import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_SHORTFALL,
+    EXIT_TEMPFAIL,
+    partial_or,
+)
 from rrr_engine.redact import mask_argv
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OK",

@@ -21,9 +21,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from rrr_engine.cli.progress import Progress
 from rrr_engine.errors import PluginError
 from rrr_engine.periods import days_between
-from rrr_engine.cli.progress import Progress
 
 __all__ = ["DEMO_END", "DEMO_START", "register", "run"]
 

@@ -15,8 +15,8 @@ import sys
 from decimal import Decimal
 from typing import Any
 
-from rrr_engine.exits import EXIT_OK, partial_or
 from rrr_engine.engine import Engine
+from rrr_engine.exits import EXIT_OK, partial_or
 from rrr_engine.money import group_digits
 
 __all__ = ["register", "render_table"]

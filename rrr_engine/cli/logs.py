@@ -40,7 +40,7 @@ _PREFIX = LOGGER + "."
 
 
 def _stamp(record: logging.LogRecord) -> str:
-    moment = dt.datetime.fromtimestamp(record.created, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(record.created, dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

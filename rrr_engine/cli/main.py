@@ -24,9 +24,19 @@ from collections.abc import Sequence
 from rrr_engine import __version__
 from rrr_engine.cli import logs
 from rrr_engine.errors import RrrError, TemporaryFailure
-from rrr_engine.exits import (EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED,
-                              EXIT_OK, EXIT_PARTIAL, EXIT_SHORTFALL, EXIT_TEMPFAIL, exit_code,
-                              partial_or, run_outcome)
+from rrr_engine.exits import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_SHORTFALL,
+    EXIT_TEMPFAIL,
+    exit_code,
+    partial_or,
+    run_outcome,
+)
 from rrr_engine.redact import scrub, secrets_in
 
 __all__ = ["COMMAND_EXITS", "COMMAND_MODULES", "EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERNAL",

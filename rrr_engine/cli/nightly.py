@@ -16,13 +16,19 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from rrr_engine.cli.common import (add_lock_timeout_argument, add_source_arguments, date_argument,
-                                   default_rules, logged_command, source_options)
+from rrr_engine.cli.common import (
+    add_lock_timeout_argument,
+    add_source_arguments,
+    date_argument,
+    default_rules,
+    logged_command,
+    source_options,
+)
+from rrr_engine.cli.progress import Progress
 from rrr_engine.cli.render import render_summary
 from rrr_engine.errors import InputError
 from rrr_engine.jobs.nightly import DayOutcome, KillSwitch, NightlyJob
 from rrr_engine.periods import days_between
-from rrr_engine.cli.progress import Progress
 from rrr_engine.store.database import Storage, default_url
 
 __all__ = ["register", "run"]

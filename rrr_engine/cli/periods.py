@@ -84,10 +84,10 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_restatements(args: argparse.Namespace) -> int:
-    from rrr_engine.store import audit
     from rrr_engine.governance.submissions import restatement_csv, restatement_rows, restatements
     from rrr_engine.provenance import Provenance
     from rrr_engine.safe_files import write_text
+    from rrr_engine.store import audit
 
     with open_store(args, read_only=True) as store, store.transaction() as conn:
         rows = [row for old, new in restatements(conn, period=args.period)

@@ -15,8 +15,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from rrr_engine.exits import EXIT_OK, partial_or
 from rrr_engine.cli.common import add_db_argument, open_store
+from rrr_engine.exits import EXIT_OK, partial_or
 
 __all__ = ["register", "run"]
 
@@ -41,16 +41,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rrr_engine.store import audit
     from rrr_engine.cli.common import logged_command
     from rrr_engine.cli.render import render_restatements
     from rrr_engine.engine import Engine
     from rrr_engine.errors import InputError
     from rrr_engine.governance.submissions import restatement_csv, restatement_rows
-    from rrr_engine.provenance import Provenance
     from rrr_engine.jobs.reevaluate import reevaluate
     from rrr_engine.jobs.restored import read_known
+    from rrr_engine.provenance import Provenance
     from rrr_engine.safe_files import write_text
+    from rrr_engine.store import audit
 
     engine = Engine(args.rules)
     first, last = engine.periods(args.first)[0], engine.periods(args.last)[0]

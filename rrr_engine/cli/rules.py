@@ -109,8 +109,8 @@ def run_test(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from rrr_engine.engine import Engine
     from rrr_engine.authoring.explain import explain, read_for
+    from rrr_engine.engine import Engine
     engine = Engine(args.rules)
     month, _ = engine.periods(args.period)
     data = read_for(engine, args.institutions, args.institution, month, args.balances,

@@ -12,8 +12,8 @@ import argparse
 import json
 import sys
 
-from rrr_engine.exits import EXIT_OK, partial_or
 from rrr_engine.cli.common import add_lock_timeout_argument, open_store
+from rrr_engine.exits import EXIT_OK, partial_or
 
 __all__ = ["register", "run_diff"]
 
@@ -35,8 +35,8 @@ def register(cmds: argparse._SubParsersAction) -> None:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    from rrr_engine.engine import Engine
     from rrr_engine.authoring.diff import diff_packs
+    from rrr_engine.engine import Engine
     from rrr_engine.rules.pack import load_pack
 
     old, new = load_pack(args.old), Engine(args.new)

@@ -60,8 +60,8 @@ def register(cmds: argparse._SubParsersAction) -> None:
 
 
 def run_propose(args: argparse.Namespace) -> int:
-    from rrr_engine.governance.approvals import propose
     from rrr_engine.authoring.check.report import check_pack
+    from rrr_engine.governance.approvals import propose
     from rrr_engine.rules.pack import load_pack
 
     pack = load_pack(args.rules)
@@ -95,7 +95,12 @@ def run_decide(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from rrr_engine.governance.approvals import approval_required, approval_state, reviews, version_state
+    from rrr_engine.governance.approvals import (
+        approval_required,
+        approval_state,
+        reviews,
+        version_state,
+    )
     from rrr_engine.rules.pack import load_pack
 
     with open_store(args, read_only=True) as store, store.transaction() as conn:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from rrr_engine.money import exact
 from rrr_engine.core.result import AllowanceLine
+from rrr_engine.money import exact
 from rrr_engine.rules.pack import RulePack
 
 __all__ = ["apply_allowances"]

@@ -20,16 +20,16 @@ The nightly job adds ``stage`` and, when a date's rows were refused, ``business_
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterator
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from rrr_engine.core.result import InstitutionResult
 from rrr_engine.errors import RrrError
 from rrr_engine.money import RoundingPolicy
-from rrr_engine.core.result import InstitutionResult
 
 __all__ = ["Batch", "InstitutionError", "error_code", "name_institution"]
 

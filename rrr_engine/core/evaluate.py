@@ -17,17 +17,17 @@ from typing import Any
 
 from rrr_engine.core.allowances import apply_allowances
 from rrr_engine.core.averages import balance_at, daily_series, monthly_average
-from rrr_engine.errors import InputError, MissingDataError, NoRuleApplies
 from rrr_engine.core.findings import deadline_findings, filled_finding
 from rrr_engine.core.fx import check_election, convert, rates_for
 from rrr_engine.core.kernel import SCALE, Kernel
-from rrr_engine.models import BalanceRow, FxRate, HoldingRow, ID_LENGTH, Institution
-from rrr_engine.money import exact
-from rrr_engine.periods import DatedPeriod, Month
 from rrr_engine.core.ratios import CellChoice, choose, line_amount, where
 from rrr_engine.core.result import ExemptionResult, InstitutionResult, Line
-from rrr_engine.rules.pack import RulePack
 from rrr_engine.core.status import statuses_in
+from rrr_engine.errors import InputError, MissingDataError, NoRuleApplies
+from rrr_engine.models import ID_LENGTH, BalanceRow, FxRate, HoldingRow, Institution
+from rrr_engine.money import exact
+from rrr_engine.periods import DatedPeriod, Month
+from rrr_engine.rules.pack import RulePack
 
 __all__ = ["check_institution", "evaluate_institution"]
 

@@ -12,8 +12,8 @@ import datetime as dt
 from typing import Any
 
 from rrr_engine.core.averages import MonthlyAverage, key_label
-from rrr_engine.rules.bands import cell_is_zero
 from rrr_engine.models import Institution
+from rrr_engine.rules.bands import cell_is_zero
 from rrr_engine.rules.pack import RulePack
 
 __all__ = ["deadline_findings", "filled_finding"]

@@ -48,9 +48,9 @@ except ImportError as exc:  # only a durable-rules build that predates the fix b
         f"durable-rules=={version('durable-rules')}") from exc
 
 from rrr_engine.errors import EvaluationError
+from rrr_engine.periods import Month
 from rrr_engine.rules.model import When
 from rrr_engine.rules.pack import RulePack
-from rrr_engine.periods import Month
 
 __all__ = ["Decision", "Kernel", "SCALE", "Version"]
 

@@ -13,11 +13,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rrr_engine.rules.bands import Band, Tranche, split
-from rrr_engine.errors import AmbiguousRules, EvaluationError, InputError, NoRuleApplies, RatioBelowFloor
 from rrr_engine.core.kernel import Decision
+from rrr_engine.errors import (
+    AmbiguousRules,
+    EvaluationError,
+    InputError,
+    NoRuleApplies,
+    RatioBelowFloor,
+)
 from rrr_engine.models import Institution
 from rrr_engine.money import exact
+from rrr_engine.rules.bands import Band, Tranche, split
 from rrr_engine.rules.pack import RulePack
 
 __all__ = ["CellChoice", "choose", "line_amount", "where"]

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from rrr_engine.rules.bands import Tranche
 from rrr_engine.models import Institution
 from rrr_engine.money import RoundingPolicy, dec_str
 from rrr_engine.periods import DatedPeriod, Month
+from rrr_engine.rules.bands import Tranche
 
 __all__ = ["AllowanceLine", "ExemptionResult", "InstitutionResult", "Line"]
 

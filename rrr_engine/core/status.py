@@ -14,9 +14,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from rrr_engine.rules.calendars import MonthlyPeriods, Periods
 from rrr_engine.models import Institution
 from rrr_engine.periods import Month
+from rrr_engine.rules.calendars import MonthlyPeriods, Periods
 from rrr_engine.rules.model import StatusDef
 
 __all__ = ["Window", "status_windows", "statuses_in"]

@@ -11,8 +11,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from rrr_engine.defaults.inputs import (
+    read_balances,
+    read_fx_rates,
+    read_holdings,
+    read_institutions,
+)
 from rrr_engine.hooks.spec import hookimpl
-from rrr_engine.defaults.inputs import read_balances, read_fx_rates, read_holdings, read_institutions
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 
 

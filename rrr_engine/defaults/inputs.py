@@ -21,8 +21,8 @@ from typing import Any, TypeVar
 from rrr_engine.errors import InputError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.notation import DECIMAL_EXPECTED, check_id, iso_date, plain_decimal, shown
-from rrr_engine.safe_read import MiB, csv_rows
 from rrr_engine.rules.yamlsrc import load_document, parse_model
+from rrr_engine.safe_read import MiB, csv_rows
 
 __all__ = ["MAX_CSV_BYTES", "MAX_CSV_LINE", "read_balances", "read_fx_rates", "read_holdings",
            "read_institutions"]

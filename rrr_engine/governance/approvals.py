@@ -21,12 +21,17 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from rrr_engine.store import audit
-from rrr_engine.store import schema
-from rrr_engine.errors import InputError, PackNotApproved, ReviewRefused, RuleFileError, SameReviewer
+from rrr_engine.errors import (
+    InputError,
+    PackNotApproved,
+    ReviewRefused,
+    RuleFileError,
+    SameReviewer,
+)
 from rrr_engine.rules.pack import RulePack, _rule_files
-from rrr_engine.safe_read import read_bytes
 from rrr_engine.rules.yamlsrc import MAX_BYTES
+from rrr_engine.safe_read import read_bytes
+from rrr_engine.store import audit, schema
 
 __all__ = ["ACTIONS", "Approval", "Review", "approval_required", "approval_state", "approve",
            "check_run", "file_digests", "propose", "reject", "require_approval", "resolve_sha",
@@ -116,7 +121,7 @@ def _record(conn: Connection, pack_id: str, label: str, sha: str, action: str, a
     n = conn.execute(select(func.max(t.c.review_no)).where(t.c.ruleset_sha256 == sha)).scalar()
     row = {"ruleset_sha256": sha, "review_no": (n or 0) + 1, "action": action,
            "ruleset_id": pack_id, "ruleset_label": label, "actor": actor.strip(),
-           "reason": reason.strip(), "at": dt.datetime.now(dt.timezone.utc),
+           "reason": reason.strip(), "at": dt.datetime.now(dt.UTC),
            "files_json": None if files is None else json.dumps(files, sort_keys=True)}
     conn.execute(t.insert().values(**row))
     audit.append(conn, action, review_entry(row))
@@ -226,7 +231,7 @@ def require_approval(conn: Connection, *, by: str, why: str) -> bool:
     if not by.strip() or not why.strip():
         raise InputError("--by and --why are required (they are kept in the audit log)")
     row = {"name": APPROVAL_REQUIRED, "value": "true", "set_by": by.strip(),
-           "reason": why.strip(), "set_at": dt.datetime.now(dt.timezone.utc)}
+           "reason": why.strip(), "set_at": dt.datetime.now(dt.UTC)}
     conn.execute(schema.STORE_SETTINGS.insert().values(**row))
     audit.append(conn, "setting", setting_entry(row))
     return True

@@ -22,13 +22,12 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from rrr_engine.store import audit
-from rrr_engine.store import schema
 from rrr_engine.errors import InputError, SubmissionRefused
 from rrr_engine.money import dec_str, exact
 from rrr_engine.provenance import Provenance
-from rrr_engine.store.results import STAGES, StoredResult, latest_for_period, version
 from rrr_engine.sheet_safety import inert
+from rrr_engine.store import audit, schema
+from rrr_engine.store.results import STAGES, StoredResult, latest_for_period, version
 
 __all__ = ["RestatementRow", "Submitted", "restatement_csv", "restatement_rows",
            "restatements", "submission_entry", "submissions", "submit"]
@@ -59,7 +58,7 @@ def submit(conn: Connection, period: str, *, by: str, reference: str,
     """Submit the latest version of each institution's result: (submitted now, already)."""
     if not by.strip():
         raise InputError("must name a person", field="--by")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     earlier = {(s.institution_id, s.stage, s.result_version): s for s in submissions(conn, period)}
     latest = [r for stage in stages for r in latest_for_period(conn, period, stage)]
     if not latest:

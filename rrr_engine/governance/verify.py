@@ -19,11 +19,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
-from rrr_engine.store import schema
-from rrr_engine.store.audit import ChainBreak, entries, verify_chain
 from rrr_engine.canonical import canonical_json, fingerprint, value_text
 from rrr_engine.governance.approvals import review_entry, setting_entry
 from rrr_engine.governance.submissions import submission_entry
+from rrr_engine.store import schema
+from rrr_engine.store.audit import ChainBreak, entries, verify_chain
 from rrr_engine.store.results import restatement_entry, result_entry
 
 __all__ = ["AuditReport", "verify"]

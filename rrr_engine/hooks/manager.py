@@ -16,8 +16,8 @@ from typing import Any
 
 import pluggy
 
-from rrr_engine.hooks import spec as hookspecs
 from rrr_engine.errors import PluginError
+from rrr_engine.hooks import spec as hookspecs
 from rrr_engine.models import BalanceRow, EmptyDay, FxRate, HoldingRow, Institution
 
 __all__ = ["DEFAULT_PLUGINS", "Hooks", "make_manager"]

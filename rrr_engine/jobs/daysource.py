@@ -21,8 +21,8 @@ from typing import Any
 
 from rrr_engine.core.batch import InstitutionError
 from rrr_engine.errors import InputError, PluginError, RrrError
-from rrr_engine.models import BalanceRow, FxRate, HoldingRow, ID_LENGTH
 from rrr_engine.hooks.manager import Hooks
+from rrr_engine.models import ID_LENGTH, BalanceRow, FxRate, HoldingRow
 from rrr_engine.rules.pack import RulePack
 from rrr_engine.store.snapshots import DaySnapshot
 

@@ -17,12 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from rrr_engine.engine import Engine
+from rrr_engine.jobs.restored import Recomputed, recompute, targets
 from rrr_engine.models import Institution
 from rrr_engine.money import RoundingPolicy, dec_str, exact
-from rrr_engine.jobs.restored import Recomputed, recompute, targets
-from rrr_engine.store.results import StoredResult
 from rrr_engine.rules.pack import RulePack
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import StoredResult
 
 __all__ = ["Impact", "impact"]
 

@@ -53,22 +53,35 @@ from pathlib import Path
 from typing import Any
 
 from rrr_engine import __version__
-from rrr_engine.core.batch import InstitutionError
 from rrr_engine.canonical import fingerprint
-from rrr_engine.exits import EXIT_OK, EXIT_SHORTFALL, exit_code, partial_or, run_outcome
-from rrr_engine.jobs.daysource import FetchedDay, fetch_day
+from rrr_engine.core.batch import InstitutionError
 from rrr_engine.engine import Engine
 from rrr_engine.errors import InputError, MissingDataError, RrrError, SnapshotConflict
+from rrr_engine.exits import EXIT_OK, EXIT_SHORTFALL, exit_code, partial_or, run_outcome
 from rrr_engine.governance.approvals import Approval, check_run
-from rrr_engine.models import ID_LENGTH
 from rrr_engine.governance.submissions import restatements
-from rrr_engine.redact import mask_options, resolve_options
-from rrr_engine.store.results import (StoredResult, institution_fingerprints, latest, results_as_of,
-                          stored_keys, version)
-from rrr_engine.store.snapshots import (DaySnapshot, complete_day, delete_day, read_day, read_gaps, write_day,
-                        write_gaps)
+from rrr_engine.jobs.daysource import FetchedDay, fetch_day
 from rrr_engine.jobs.stages import StageOutcome, evaluate_stage, window
+from rrr_engine.models import ID_LENGTH
+from rrr_engine.redact import mask_options, resolve_options
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import (
+    StoredResult,
+    institution_fingerprints,
+    latest,
+    results_as_of,
+    stored_keys,
+    version,
+)
+from rrr_engine.store.snapshots import (
+    DaySnapshot,
+    complete_day,
+    delete_day,
+    read_day,
+    read_gaps,
+    write_day,
+    write_gaps,
+)
 
 __all__ = ["DayOutcome", "KillSwitch", "NightlyJob", "NightlySummary"]
 
@@ -269,7 +282,7 @@ class NightlyJob:
                 f"{EMPTY_DAYS}={day}, or return EmptyDay from rrr_daily_balances)",
                 field="balances", period=str(day))
         with self.storage.transaction() as conn:
-            now = dt.datetime.now(dt.timezone.utc)
+            now = dt.datetime.now(dt.UTC)
             status, added = self._store(conn, fetched, run_id=run_id, now=now)
             snap = fetched.snapshot
             outcome = DayOutcome(day, status, len(snap.balances), fingerprint=snap.fingerprint,
@@ -374,7 +387,9 @@ class NightlyJob:
             {**r.presented, "stage": r.stage, "result_version": r.result_version} for r in created])
         if self.reports_dir is None:
             return []
-        from rrr_engine.reports.period import write_period_reports  # matplotlib/openpyxl only when reporting
+        from rrr_engine.reports.period import (
+            write_period_reports,  # matplotlib/openpyxl only when reporting
+        )
         written_paths: list[Path] = []
         for name in sorted({r.maintenance_period for r in created}):
             files = write_period_reports(self.storage, self.engine, name, self.reports_dir,

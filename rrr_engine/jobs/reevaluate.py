@@ -20,17 +20,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from rrr_engine import __version__
-from rrr_engine.store import audit
-from rrr_engine.store import schema
 from rrr_engine.engine import Engine
-from rrr_engine.exits import EXIT_OK, exit_code, partial_or, run_outcome
 from rrr_engine.errors import InputError, RrrError, StorageError
+from rrr_engine.exits import EXIT_OK, exit_code, partial_or, run_outcome
 from rrr_engine.governance.approvals import Approval, check_run
-from rrr_engine.models import Institution
 from rrr_engine.jobs.restored import Recomputed, recompute, targets
-from rrr_engine.store.results import StoredResult, submitted_version, version
 from rrr_engine.jobs.stages import store_evaluated
+from rrr_engine.models import Institution
+from rrr_engine.store import audit, schema
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import StoredResult, submitted_version, version
 
 __all__ = ["Reevaluation", "reevaluate"]
 
@@ -75,7 +74,7 @@ def reevaluate(storage: Storage, engine: Engine, first: Any, last: Any, *, by: s
     out = Reevaluation(approval, run_id)
     try:
         with storage.transaction() as conn:
-            now = dt.datetime.now(dt.timezone.utc)
+            now = dt.datetime.now(dt.UTC)
             days = schema.SNAPSHOT_DAYS.c.business_date
             out.as_of = conn.execute(select(func.max(days))).scalar()
             if out.as_of is None:

@@ -17,14 +17,20 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from rrr_engine.core.batch import InstitutionError
 from rrr_engine.canonical import fingerprint
+from rrr_engine.core.batch import InstitutionError
 from rrr_engine.engine import Engine
 from rrr_engine.errors import RrrError, StorageError, TemporaryFailure
+from rrr_engine.jobs.stages import Evaluated, compute_stage
 from rrr_engine.models import Institution
 from rrr_engine.money import exact
-from rrr_engine.store.results import StoredResult, exact_dict, latest_for_period, read_institution, stored_keys
-from rrr_engine.jobs.stages import Evaluated, compute_stage
+from rrr_engine.store.results import (
+    StoredResult,
+    exact_dict,
+    latest_for_period,
+    read_institution,
+    stored_keys,
+)
 
 __all__ = ["Move", "Recomputed", "compare", "read_known", "recompute", "targets"]
 

@@ -20,8 +20,8 @@ dated periods of a calendar pack; nothing here assumes months.
 
 from __future__ import annotations
 
-import datetime as dt
 import dataclasses
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,16 +30,23 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from rrr_engine.store import schema
+from rrr_engine.canonical import fingerprint
 from rrr_engine.core.averages import balance_at, daily_series, monthly_average
 from rrr_engine.core.batch import InstitutionError
-from rrr_engine.canonical import fingerprint
+from rrr_engine.core.result import InstitutionResult
 from rrr_engine.engine import CARRY_WINDOW_DAYS, Engine
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.periods import days_between
-from rrr_engine.core.result import InstitutionResult
+from rrr_engine.store import schema
 from rrr_engine.store.results import institution_fingerprints, put_result
-from rrr_engine.store.snapshots import Gap, processed_days, read_balances, read_fx_rates, read_gaps, read_holdings
+from rrr_engine.store.snapshots import (
+    Gap,
+    processed_days,
+    read_balances,
+    read_fx_rates,
+    read_gaps,
+    read_holdings,
+)
 
 __all__ = ["Computed", "Evaluated", "StageOutcome", "StageWindow", "compute_stage",
            "dtbb001_averages", "evaluate_stage", "store_evaluated", "window"]

@@ -39,17 +39,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from rrr_engine.store import audit
 from rrr_engine.engine import CARRY_WINDOW_DAYS, Engine
 from rrr_engine.governance.submissions import RestatementRow, restatement_rows, restatements
 from rrr_engine.money import dec_str
 from rrr_engine.provenance import Provenance
 from rrr_engine.reports.model import ChartSeries, Col, PeriodReport, ReportTable
-from rrr_engine.store.results import StoredResult, latest_for_period, read_averages, read_lines
 from rrr_engine.safe_files import write_atomic, write_text
 from rrr_engine.sheet_safety import inert
-from rrr_engine.store.snapshots import read_holdings
+from rrr_engine.store import audit
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import StoredResult, latest_for_period, read_averages, read_lines
+from rrr_engine.store.snapshots import read_holdings
 
 __all__ = ["build_period_report", "csv_text", "write_period_reports"]
 

@@ -19,10 +19,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-
 from rrr_engine.rules.issues import Issue, Locator, rectangles
 from rrr_engine.rules.model import Exemption
-from rrr_engine.rules.spans import Point, Span, after, before, inside_listed, periods_phrase, rule_span, starting_in
+from rrr_engine.rules.spans import (
+    Point,
+    Span,
+    after,
+    before,
+    inside_listed,
+    periods_phrase,
+    rule_span,
+    starting_in,
+)
 
 if TYPE_CHECKING:
     from rrr_engine.rules.pack import RulePack

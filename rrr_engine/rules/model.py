@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from rrr_engine.rules.bands import Band, Cell, cell_is_zero, parse_bands
 from rrr_engine.money import RoundingPolicy
 from rrr_engine.notation import Exact
 from rrr_engine.periods import Month
+from rrr_engine.rules.bands import Band, Cell, cell_is_zero, parse_bands
 from rrr_engine.rules.deadlines import EventNotice, ReportDeadline
 from rrr_engine.rules.spans import Point
 

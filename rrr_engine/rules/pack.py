@@ -20,12 +20,21 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from rrr_engine.rules.calendars import MonthlyPeriods, Periods, build_periods
-from rrr_engine.rules.model import NotCovered
 from rrr_engine.errors import NoRulesetInForce, RuleFileError
 from rrr_engine.periods import DatedPeriod, Month, WorkingCalendar
-from rrr_engine.rules.model import (Allowance, Exemption, InterestRate, PackHeader, RatioTable, Reduction,
-                          Setting, StatusDef, When)
+from rrr_engine.rules.calendars import MonthlyPeriods, Periods, build_periods
+from rrr_engine.rules.model import (
+    Allowance,
+    Exemption,
+    InterestRate,
+    NotCovered,
+    PackHeader,
+    RatioTable,
+    Reduction,
+    Setting,
+    StatusDef,
+    When,
+)
 from rrr_engine.rules.yamlsrc import SourceDoc, load_document, parse_model
 
 __all__ = ["RulePack", "load_pack"]

@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from rrr_engine.store import schema
 from rrr_engine.canonical import canonical_json
+from rrr_engine.store import schema
 
 __all__ = ["GENESIS", "AuditEntry", "ChainBreak", "append", "entries", "entry_hash", "head",
            "stamp", "verify_chain"]
@@ -58,8 +58,8 @@ class ChainBreak:
 def stamp(moment: dt.datetime) -> str:
     """A time as audit text: ISO 8601 in UTC, to the microsecond both backends keep."""
     if moment.tzinfo is None:  # SQLite returns the stored UTC time without its zone
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).isoformat()
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).isoformat()
 
 
 def entry_hash(entry_json: str, prev_hash: str) -> str:

@@ -35,13 +35,13 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from rrr_engine.store import schema
 from rrr_engine.canonical import canonical_json
-from rrr_engine.store.dbconnect import existing_sqlite, sqlite_file, translate
 from rrr_engine.errors import InputError, StorageError
-from rrr_engine.store.migrations import MIGRATIONS, SCHEMA_VERSION, current_version, migrate
 from rrr_engine.redact import mask_url, resolve, scrub, secrets_in
 from rrr_engine.safe_files import create_private
+from rrr_engine.store import schema
+from rrr_engine.store.dbconnect import existing_sqlite, sqlite_file, translate
+from rrr_engine.store.migrations import MIGRATIONS, SCHEMA_VERSION, current_version, migrate
 
 __all__ = ["DEFAULT_DB_NAME", "DEFAULT_LOCK_TIMEOUT", "LOCK_TIMEOUT_ENV", "Storage",
            "default_url", "display_url", "lock_timeout_seconds", "url_problem"]
@@ -261,4 +261,4 @@ class Storage:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

@@ -22,8 +22,14 @@ from urllib.parse import quote
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
-from rrr_engine.errors import (DatabaseUnavailable, InputError, LockTimeout, RrrError, SourceUnavailable,
-                     StorageError)
+from rrr_engine.errors import (
+    DatabaseUnavailable,
+    InputError,
+    LockTimeout,
+    RrrError,
+    SourceUnavailable,
+    StorageError,
+)
 from rrr_engine.redact import scrub
 
 __all__ = ["existing_sqlite", "kind_of", "reason", "sqlite_file", "translate"]

@@ -269,6 +269,6 @@ def migrate(conn: Connection, migrations: Sequence[Migration] = MIGRATIONS) -> l
         step.apply(conn)
         conn.execute(SCHEMA_VERSION.insert().values(
             version=step.version, description=step.description,
-            applied_at=dt.datetime.now(dt.timezone.utc)))
+            applied_at=dt.datetime.now(dt.UTC)))
         applied.append(step.version)
     return applied

@@ -24,12 +24,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, select
 
-from rrr_engine.store import audit
-from rrr_engine.store import schema
 from rrr_engine.canonical import canonical_json, fingerprint, value_text
+from rrr_engine.core.result import InstitutionResult
 from rrr_engine.models import Institution
 from rrr_engine.money import RoundingPolicy
-from rrr_engine.core.result import InstitutionResult
+from rrr_engine.store import audit, schema
 
 __all__ = ["STAGES", "StoredResult", "exact_dict", "institution_fingerprints", "latest",
            "latest_for_period", "put_result", "read_averages", "read_institution", "read_lines",

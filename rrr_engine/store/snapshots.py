@@ -21,10 +21,10 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select, update
 
-from rrr_engine.store import schema
 from rrr_engine.canonical import canonical_json, fingerprint, value_text
 from rrr_engine.core.batch import InstitutionError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow
+from rrr_engine.store import schema
 
 __all__ = [
     "DaySnapshot",

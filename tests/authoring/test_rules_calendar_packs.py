@@ -17,10 +17,10 @@ import pytest
 from clirun import FIXTURES, ROOT, VN_PACK, rrr
 from openpyxl import load_workbook
 
-from rrr_engine.rules.bands import Band
+from rrr_engine.authoring.check.report import check_pack
 from rrr_engine.authoring.sheets.cell_text import CellTextError, cell_text, parse_cell
 from rrr_engine.authoring.sheets.writer import layout_of, render_table, table_span
-from rrr_engine.authoring.check.report import check_pack
+from rrr_engine.rules.bands import Band
 from rrr_engine.rules.pack import load_pack
 
 US = ROOT / "rulesets" / "us-regd"

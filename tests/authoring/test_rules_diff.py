@@ -7,11 +7,11 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from fractions import Fraction
 
-import pytest
-
 import governance_data as gd
 import nightly_data as nd
+import pytest
 from clirun import VN_PACK, rrr
+
 from rrr_engine.authoring.diff import diff_packs
 from rrr_engine.rules.pack import load_pack
 

@@ -10,8 +10,8 @@ import sys
 
 from clirun import VN_PACK, rrr
 
-from rrr_engine.authoring.testing import run_pack_scenarios
 from rrr_engine.authoring.scenarios import load_scenarios
+from rrr_engine.authoring.testing import run_pack_scenarios
 
 
 def test_vn_scenarios_pass_and_cover_every_rule_and_status(capsys):

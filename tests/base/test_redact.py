@@ -3,10 +3,10 @@ secret, and secrets read from the environment or a file."""
 
 import json
 
-import pytest
-
 import nightly_data as nd
+import pytest
 from clirun import VN_PACK, rrr
+
 from rrr_engine.cli.nightly import logged_command
 from rrr_engine.errors import InputError
 from rrr_engine.redact import mask_option, mask_url, resolve, scrub, secrets_in

@@ -11,12 +11,12 @@ import socket
 import sqlite3
 from pathlib import Path
 
+import nightly_data as nd
 import psycopg
 import pytest
+from clirun import VN_PACK, printed, rrr
 from sqlalchemy.engine import make_url
 
-import nightly_data as nd
-from clirun import VN_PACK, printed, rrr
 from rrr_engine.store.database import Storage
 
 ROOT = Path(__file__).resolve().parents[2]

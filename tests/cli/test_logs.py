@@ -11,10 +11,10 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 import nightly_data as nd
+import pytest
 from clirun import ROOT, VN_PACK
+
 from rrr_engine.cli import logs
 from rrr_engine.redact import secrets_in
 

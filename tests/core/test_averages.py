@@ -11,14 +11,14 @@ import shutil
 from decimal import Decimal as D
 
 import pytest
-
 from clirun import FIXTURES, VN_PACK, rrr
+
 from rrr_engine.core.averages import balance_at, daily_series, monthly_average
 from rrr_engine.engine import Engine
 from rrr_engine.errors import MissingDataError
+from rrr_engine.jobs.stages import dtbb001_averages
 from rrr_engine.models import BalanceRow, HoldingRow, Institution
 from rrr_engine.periods import Month
-from rrr_engine.jobs.stages import dtbb001_averages
 
 SEPT = Month(2025, 9)
 SHORT, LONG = ("vnd_short", "VND"), ("vnd_long", "VND")

@@ -5,8 +5,8 @@ import shutil
 from decimal import Decimal as D
 
 import pytest
-
 from clirun import VN_PACK
+
 from rrr_engine.engine import Engine
 from rrr_engine.errors import AmbiguousRules, NoRuleApplies
 from rrr_engine.models import BalanceRow, Event, Institution

@@ -2,11 +2,12 @@
 
 import datetime as dt
 import shutil
-from decimal import ROUND_HALF_UP, Decimal as D
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
 
 import pytest
-
 from clirun import VN_PACK
+
 from rrr_engine.engine import Engine
 from rrr_engine.models import BalanceRow, Event, Institution
 from rrr_engine.periods import Month

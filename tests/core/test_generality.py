@@ -17,15 +17,15 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-
 from clirun import FIXTURES, ROOT, VN_PACK, rrr
-from rrr_engine.rules.bands import Band, parse_bands, split
+
+from rrr_engine.authoring.scenarios import load_scenarios, run_scenario
 from rrr_engine.engine import Engine
 from rrr_engine.errors import InputError, NoRulesetInForce, RuleFileError
 from rrr_engine.models import BalanceRow, HoldingRow, Institution
 from rrr_engine.money import exact
+from rrr_engine.rules.bands import Band, parse_bands, split
 from rrr_engine.rules.pack import load_pack
-from rrr_engine.authoring.scenarios import load_scenarios, run_scenario
 
 TINY = FIXTURES / "generality" / "tiny-calendar"
 BAD = FIXTURES / "generality" / "bad"

@@ -7,11 +7,12 @@ Expected figures are worked out in the comments from the fixture numbers, not by
 
 import datetime as dt
 import json
-from decimal import ROUND_HALF_UP, Decimal as D
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
 
 import pytest
-
 from clirun import FIXTURES, VN_PACK, rrr
+
 from rrr_engine.core.batch import InstitutionError
 from rrr_engine.engine import Engine
 from rrr_engine.errors import RatioBelowFloor

@@ -16,8 +16,8 @@ from decimal import Decimal
 import pytest
 from clirun import VN_PACK
 
-from rrr_engine.engine import Engine
 from rrr_engine.core.kernel import Decision, Kernel
+from rrr_engine.engine import Engine
 from rrr_engine.models import BalanceRow, Institution
 from rrr_engine.periods import Month
 from rrr_engine.rules.pack import load_pack

@@ -5,14 +5,14 @@ kernel adds a match-all rule so every fact is handled. The VN pack leaves VND un
 before 2018-06, so a 2015 VND category is such a fact.
 """
 
+from decimal import Decimal
+
 import pytest
 from clirun import VN_PACK
 
+from rrr_engine.core.kernel import Kernel
 from rrr_engine.engine import Engine
 from rrr_engine.errors import NoRuleApplies
-from rrr_engine.core.kernel import Kernel
-from decimal import Decimal
-
 from rrr_engine.models import BalanceRow, Institution
 from rrr_engine.periods import Month
 from rrr_engine.rules.pack import load_pack

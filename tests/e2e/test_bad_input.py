@@ -7,7 +7,6 @@ the Vietnam pack; tests/fixtures/bad_inputs/ holds the host files).
 import shutil
 
 import pytest
-
 from clirun import FIXTURES, VN_PACK, rrr
 
 BAD = FIXTURES / "bad_inputs"

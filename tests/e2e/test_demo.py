@@ -2,12 +2,12 @@
 
 from decimal import Decimal as D
 
+from clirun import rrr
 from openpyxl import load_workbook
 from PIL import Image
 
-from clirun import rrr
-from rrr_engine.store.results import latest_for_period
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import latest_for_period
 
 
 def test_demo_with_defaults_evaluates_closes_and_reports(tmp_path, capsys):

@@ -1,6 +1,7 @@
 """The README stays true to the code: every pack setting is listed under Interpretations."""
 
 from clirun import ROOT, VN_PACK
+
 from rrr_engine.rules.pack import load_pack
 
 

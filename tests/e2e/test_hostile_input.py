@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from clirun import FIXTURES, ROOT, VN_PACK, errors, printed, rrr
 
 HOSTILE = FIXTURES / "hostile"
@@ -534,27 +533,27 @@ def _xlsx(sheet: bytes, *, deflate: bool = True):
         path.parent.mkdir(exist_ok=True)
         parts = {
             "[Content_Types].xml": (
-                '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
-                'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-                '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
-                'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
-                'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
-                'worksheet+xml"/></Types>').encode(),
+                b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                b'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+                b'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+                b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+                b'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+                b'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                b'worksheet+xml"/></Types>'),
             "_rels/.rels": (
-                '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-                '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-                'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-                '</Relationships>').encode(),
+                b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+                b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                b'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+                b'</Relationships>'),
             "xl/workbook.xml": (
-                '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-                '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-                '<sheets><sheet name="table" sheetId="1" r:id="rId1"/></sheets></workbook>').encode(),
+                b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                b'2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                b'<sheets><sheet name="table" sheetId="1" r:id="rId1"/></sheets></workbook>'),
             "xl/_rels/workbook.xml.rels": (
-                '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-                '2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-                'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-                '</Relationships>').encode(),
+                b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+                b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                b'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+                b'</Relationships>'),
             "xl/worksheets/sheet1.xml": sheet,
         }
         method = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED

@@ -6,15 +6,14 @@ import hashlib
 import json
 import threading
 
+import governance_data as gd
 import pytest
+from clirun import VN_PACK, rrr
 from sqlalchemy import select
 
-import governance_data as gd
-from clirun import VN_PACK, rrr
-from rrr_engine.store import audit
-from rrr_engine.store import schema
 from rrr_engine.canonical import canonical_json
 from rrr_engine.errors import StorageError
+from rrr_engine.store import audit, schema
 from rrr_engine.store.database import Storage
 
 

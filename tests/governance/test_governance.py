@@ -4,16 +4,15 @@ nightly job in production mode - on SQLite and PostgreSQL."""
 import json
 import shutil
 
+import governance_data as gd
 import pytest
+from clirun import FIXTURES, VN_PACK, rrr
 from sqlalchemy import select
 
-import governance_data as gd
-from clirun import FIXTURES, VN_PACK, rrr
-from rrr_engine.store import audit
-from rrr_engine.governance import approvals as governance
-from rrr_engine.store import schema
 from rrr_engine.errors import GovernanceError, SameReviewer
+from rrr_engine.governance import approvals as governance
 from rrr_engine.rules.pack import load_pack
+from rrr_engine.store import audit, schema
 from rrr_engine.store.database import Storage
 
 SHA = load_pack(VN_PACK).sha256

@@ -10,15 +10,15 @@ import io
 from decimal import Decimal as D
 from fractions import Fraction
 
-import pytest
-from sqlalchemy import select
-
 import governance_data as gd
 import nightly_data as nd
+import pytest
 from clirun import rrr
+from sqlalchemy import select
+
 from rrr_engine.store import schema
-from rrr_engine.store.results import latest, version
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import latest, version
 
 KEY = ("BANK1", "vnd_short", "VND")
 

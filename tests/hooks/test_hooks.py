@@ -8,20 +8,19 @@ from files), registered with ``Engine(plugins=[...])`` - no edit of the package,
 import datetime as dt
 from decimal import Decimal as D
 
-import pytest
-
 import nightly_data as nd
+import pytest
 from clirun import VN_PACK
 from sqlalchemy import select
 
 from rrr_engine import hookimpl
-from rrr_engine.store import schema
 from rrr_engine.engine import Engine
 from rrr_engine.errors import PluginError
-from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.jobs.nightly import NightlyJob
-from rrr_engine.store.results import latest_for_period
+from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
+from rrr_engine.store import schema
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import latest_for_period
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
 

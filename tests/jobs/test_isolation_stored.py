@@ -9,13 +9,13 @@ evaluated); BANK3 (a people's credit fund at 0%) does not move.
 
 import json
 
-import pytest
-
 import governance_data as gd
 import nightly_data as nd
+import pytest
 from clirun import VN_PACK, rrr
-from rrr_engine.store.results import latest
+
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import latest
 
 AGRIBANK_2025 = ('      - classes: [agribank, coop_bank]\n        values: {vnd_short: "0.03", '
                  'vnd_long: "0.01", fx_overseas_ci: "0.01", fx_short: "0.07", fx_long: "0.05"}\n'

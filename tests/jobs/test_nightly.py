@@ -11,18 +11,18 @@ import sys
 from decimal import Decimal as D
 from types import SimpleNamespace
 
+import nightly_data as nd
 import pytest
+from clirun import VN_PACK, errors, printed, rrr
 from sqlalchemy import select
 
-import nightly_data as nd
-from clirun import VN_PACK, errors, printed, rrr
-from rrr_engine.store import schema
-from rrr_engine.engine import Engine
 from rrr_engine.cli.nightly import logged_command
+from rrr_engine.engine import Engine
 from rrr_engine.jobs.nightly import NightlyJob
-from rrr_engine.store.results import latest, latest_for_period
 from rrr_engine.rules.pack import load_pack
+from rrr_engine.store import schema
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import latest, latest_for_period
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
 

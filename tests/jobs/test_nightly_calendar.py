@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal as D
 
 from clirun import FIXTURES, rrr
+
 from rrr_engine.store.database import Storage
 from rrr_engine.store.results import latest_for_period
 

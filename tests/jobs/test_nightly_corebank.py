@@ -10,12 +10,13 @@ import datetime as dt
 
 import pgcluster
 from clirun import VN_PACK
+
 from rrr_corebank_sql import generate, plugin
 from rrr_engine.engine import Engine
 from rrr_engine.jobs.nightly import NightlyJob
 from rrr_engine.periods import days_between
-from rrr_engine.store.results import latest_for_period
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import latest_for_period
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)
 

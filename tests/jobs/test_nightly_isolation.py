@@ -12,16 +12,16 @@ import json
 from decimal import Decimal as D
 
 import pytest
+from clirun import VN_PACK, rrr
 from sqlalchemy import select
 
-from clirun import VN_PACK, rrr
 from rrr_engine import hookimpl
-from rrr_engine.store import schema
 from rrr_engine.engine import Engine
-from rrr_engine.models import BalanceRow, EmptyDay, Institution
 from rrr_engine.jobs.nightly import NightlyJob
-from rrr_engine.store.results import latest_for_period
+from rrr_engine.models import BalanceRow, EmptyDay, Institution
+from rrr_engine.store import schema
 from rrr_engine.store.database import Storage
+from rrr_engine.store.results import latest_for_period
 
 SEPT = [dt.date(2025, 9, 1) + dt.timedelta(days=n) for n in range(30)]
 DATES = SEPT + [dt.date(2025, 10, 1)]  # October's requirement is evaluated on its first day

@@ -17,11 +17,11 @@ import subprocess
 import sys
 import time
 
+import nightly_data as nd
 import pytest
+from clirun import ROOT, VN_PACK
 from sqlalchemy import and_, func, select
 
-import nightly_data as nd
-from clirun import ROOT, VN_PACK
 from rrr_engine.store import schema
 from rrr_engine.store.database import Storage
 

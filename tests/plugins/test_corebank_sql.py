@@ -25,13 +25,13 @@ from rrr_corebank_sql import (
     generate_bank,
     holdings,
     load_mapping,
+    plugin,
     sample_mapping_path,
     snapshot_day,
 )
 from rrr_corebank_sql import generate as gen
-from rrr_corebank_sql import plugin
-from rrr_engine.hooks import spec as hookspecs
 from rrr_engine.errors import InputError
+from rrr_engine.hooks import spec as hookspecs
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corebank"
 MINOR = {"VND": 0, "USD": 2, "EUR": 2, "JPY": 0}

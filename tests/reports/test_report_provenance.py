@@ -12,20 +12,20 @@ from decimal import Decimal as D
 from types import SimpleNamespace
 
 import matplotlib
+import nightly_data as nd
 import pytest
+from clirun import VN_PACK
 from openpyxl import load_workbook
 from PIL import Image
 
-import nightly_data as nd
-from clirun import VN_PACK
 from rrr_engine import __version__
-from rrr_engine.store.audit import verify_chain
 from rrr_engine.engine import Engine
 from rrr_engine.governance.submissions import RestatementRow, restatement_csv
 from rrr_engine.jobs.nightly import NightlyJob
 from rrr_engine.reports.chart import chart_figure, tick_labels
 from rrr_engine.reports.model import ChartSeries, Col, ReportTable
 from rrr_engine.reports.period import csv_text
+from rrr_engine.store.audit import verify_chain
 from rrr_engine.store.database import Storage
 
 START, END = dt.date(2025, 8, 1), dt.date(2025, 10, 2)

@@ -7,12 +7,12 @@ from decimal import Decimal as D
 from fractions import Fraction
 from types import SimpleNamespace
 
+import nightly_data as nd
 import pytest
+from clirun import VN_PACK, rrr
 from openpyxl import load_workbook
 from PIL import Image
 
-import nightly_data as nd
-from clirun import VN_PACK, rrr
 from rrr_engine.engine import Engine
 from rrr_engine.errors import ReportError
 from rrr_engine.jobs.nightly import NightlyJob

@@ -3,9 +3,9 @@ JSON contract, the table format, the reports and ``rrr rules explain``; the rule
 refuses a malformed one and the pack writer writes it back as it was."""
 
 import pytest
+from clirun import FIXTURES, VN_PACK, rrr
 from pydantic import ValidationError
 
-from clirun import FIXTURES, VN_PACK, rrr
 from rrr_engine.authoring.sheets.writer import render_table
 from rrr_engine.rules.model import Citation
 from rrr_engine.rules.pack import load_pack

@@ -6,18 +6,18 @@ these tests)."""
 import datetime as dt
 from decimal import Decimal as D
 
+import pgcluster
 import pytest
 import sqlalchemy as sa
 
-import pgcluster
 from rrr_corebank_sql import generate
 from rrr_engine.models import BalanceRow, FxRate
-from rrr_engine.store.snapshots import DaySnapshot, read_balances, write_day
 from rrr_engine.store.database import Storage
+from rrr_engine.store.snapshots import DaySnapshot, read_balances, write_day
 
 DRIVERS = {"postgresql": "psycopg", "postgresql+psycopg2": "psycopg2"}
 DAY = dt.date(2025, 9, 15)
-NOW = dt.datetime(2025, 9, 16, 1, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 9, 16, 1, 0, tzinfo=dt.UTC)
 
 
 def _through(url: str, drivername: str) -> str:

@@ -4,21 +4,20 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from clirun import VN_PACK
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, inspect, select, text
 
-from rrr_engine.store import schema
 from rrr_engine.engine import Engine
 from rrr_engine.errors import DatabaseUnavailable, StorageError
-from rrr_engine.store.migrations import MIGRATIONS, Migration, current_version, migrate
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
+from rrr_engine.store import schema
+from rrr_engine.store.database import Storage
+from rrr_engine.store.migrations import MIGRATIONS, Migration, current_version, migrate
 from rrr_engine.store.results import latest, put_result, read_lines
 from rrr_engine.store.snapshots import DaySnapshot, read_balances, read_day, write_day
-from rrr_engine.store.database import Storage
-
-from clirun import VN_PACK
 
 DAY = dt.date(2025, 9, 15)
-NOW = dt.datetime(2025, 9, 16, 1, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2025, 9, 16, 1, 0, tzinfo=dt.UTC)
 # more digits than a binary double holds, a long fraction, exponent notation, a tiny value
 AWKWARD = [D("12345678901234567890.123456789"), D("0.1"), D("1E+3"), D("0.000000000000000001")]
 

@@ -22,8 +22,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from rrr_engine.errors import InputError
-from rrr_engine.safe_read import read_text
 from rrr_engine.rules.yamlsrc import MAX_BYTES, compose_text
+from rrr_engine.safe_read import read_text
 
 from .mapping import Mapping
 

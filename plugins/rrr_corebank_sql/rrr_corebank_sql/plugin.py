@@ -24,12 +24,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from rrr_engine.store.dbconnect import existing_sqlite, kind_of, reason, sqlite_file, translate
 from rrr_engine.errors import InputError
 from rrr_engine.hooks.spec import hookimpl
-from rrr_engine.redact import secrets_in
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow
+from rrr_engine.redact import secrets_in
 from rrr_engine.store.database import display_url, url_problem
+from rrr_engine.store.dbconnect import existing_sqlite, kind_of, reason, sqlite_file, translate
 
 from . import query
 from .loader import load_mapping

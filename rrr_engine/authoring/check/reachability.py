@@ -21,9 +21,9 @@ import annotated_types
 from pydantic import ValidationError
 
 from rrr_engine.authoring.check.calendars import calendar_issues
-from rrr_engine.rules.coverage import exempting, segments
 from rrr_engine.core.kernel import compile_version
 from rrr_engine.models import Event, Institution
+from rrr_engine.rules.coverage import exempting, segments
 from rrr_engine.rules.issues import Issue, Locator
 from rrr_engine.rules.model import Comparison, When
 from rrr_engine.rules.spans import Point, Span, rule_span

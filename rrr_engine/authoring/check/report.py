@@ -17,20 +17,34 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from rrr_engine.authoring.check.reachability import unreachable_issues
+from rrr_engine.errors import RuleFileError
 from rrr_engine.rules.calendars import PeriodsSection
 from rrr_engine.rules.coverage import coverage_issues
-from rrr_engine.rules.model import NotCovered
-from rrr_engine.errors import RuleFileError
 from rrr_engine.rules.issues import SEVERITIES, Issue, Locator, counted
-from rrr_engine.authoring.check.reachability import unreachable_issues
+from rrr_engine.rules.model import (
+    Allowance,
+    Exemption,
+    InterestRate,
+    NotCovered,
+    PackHeader,
+    RatioTable,
+    Reduction,
+    Setting,
+    StatusDef,
+)
 from rrr_engine.rules.names import Names
-from rrr_engine.rules.model import (Allowance, Exemption, InterestRate, PackHeader, RatioTable, Reduction,
-                          Setting, StatusDef)
-from rrr_engine.rules.pack import (_SECTIONS, RulePack, _Calendar, _resolve_settings, load_pack,
-                       not_sections)
-from rrr_engine.safe_read import read_text
+from rrr_engine.rules.pack import (
+    _SECTIONS,
+    RulePack,
+    _Calendar,
+    _resolve_settings,
+    load_pack,
+    not_sections,
+)
 from rrr_engine.rules.spans import Span, before
 from rrr_engine.rules.yamlsrc import MAX_BYTES, SourceDoc, load_document, validation_errors
+from rrr_engine.safe_read import read_text
 
 __all__ = ["CheckReport", "PackUnreadable", "check_pack", "version_spans"]
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from rrr_engine.rules.bands import Cell, parse_bands
 from rrr_engine.money import dec_str
 from rrr_engine.notation import plain_decimal
+from rrr_engine.rules.bands import Cell, parse_bands
 
 __all__ = ["CellTextError", "UNSET", "cell_text", "parse_cell"]
 

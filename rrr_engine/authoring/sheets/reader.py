@@ -24,9 +24,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rrr_engine.rules.bands import Cell
 from rrr_engine.authoring.sheets.cell_text import CellTextError, parse_cell
 from rrr_engine.errors import RuleFileError
+from rrr_engine.rules.bands import Cell
 from rrr_engine.rules.issues import Issue
 from rrr_engine.rules.model import RatioTable
 from rrr_engine.rules.pack import RulePack

@@ -21,16 +21,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from rrr_engine.rules.bands import Cell
 from rrr_engine.authoring.sheets.cell_text import cell_text
+from rrr_engine.authoring.sheets.reader import col, read_table
+from rrr_engine.authoring.sheets.writer import (
+    render_table,
+    table_span,
+    with_table,
+    write_atomically,
+)
 from rrr_engine.errors import RuleFileError
+from rrr_engine.rules.bands import Cell
 from rrr_engine.rules.issues import Issue, counted
-from rrr_engine.authoring.sheets.writer import render_table, table_span, with_table, write_atomically
 from rrr_engine.rules.model import RatioTable
 from rrr_engine.rules.pack import RulePack, load_pack
 from rrr_engine.safe_files import write_atomic, write_text
 from rrr_engine.sheet_safety import inert
-from rrr_engine.authoring.sheets.reader import col, read_table
 
 __all__ = ["ImportOutcome", "export_table", "import_table", "read_table", "table_grid"]
 
