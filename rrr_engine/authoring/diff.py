@@ -224,8 +224,10 @@ def _figures(old: RulePack, new: RulePack) -> list[FigureChange]:
                 run = (a[0], b[0], point, source[1], source[2]) if a[0] != b[0] else None
             if run is not None:
                 runs.setdefault((cat, *run, None), []).append(cls)
-    return [FigureChange(tuple(names), cat, was, now, Span(start, end), cite, table)
-            for (cat, was, now, start, cite, table, end), names in runs.items()]
+    found = [FigureChange(tuple(names), cat, was, now, Span(start, end), cite, table)
+             for (cat, was, now, start, cite, table, end), names in runs.items()]
+    return sorted(found, key=lambda f: (categories.index(f.category), f.span.start,
+                                        classes.index(f.classes[0])))
 
 
 def _named(section: str, old: dict[str, Any], new: dict[str, Any],
