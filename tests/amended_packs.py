@@ -25,7 +25,8 @@ FIVE_PERCENT = """\
         citation: {document: "Decision 200/QĐ-NHNN (2026)", article: "1"}
 """
 CITED_100 = "Decision 100/QĐ-NHNN (2025), Art. 1(2)"
-CITED_1158 = "Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1, as amended by Decision 2977/QĐ-NHNN (2025)"
+CITED_1158 = ("Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1, as amended by Decision "
+              "2977/QĐ-NHNN (2025)")
 
 
 def amended(folder: Path, *entries: str) -> Path:

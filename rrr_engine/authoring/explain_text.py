@@ -199,10 +199,11 @@ def category(w: Writer, inst: Institution, cat: str, decision: Decision, line: A
     if amendment is not None:  # the amended figure, where it is written and who amended it
         number = table.amendments.index(amendment) + 1
         was = row.values[cat]
+        said = ("no number" if was is None else percent(was) if isinstance(was, Decimal)
+                else f"tiered: {_bands(w, was)}")
         source = (f"{source}; amended from {amendment.from_} by amendment {number}, "
                   f"{w.where('ratios', f'{table.id} amendment {number}')}: "
-                  f"{cite(amendment.citation)}; the table itself says "
-                  f"{'no number' if was is None else percent(was) if isinstance(was, Decimal) else 'tiered: ' + _bands(w, was)})")
+                  f"{cite(amendment.citation)}; the table itself says {said}")
     if cell is None:
         w.say(f"{cat}: class {inst.class_} → no number: {row.unset_reason} ({source})", 1)
         return

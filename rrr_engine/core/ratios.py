@@ -2,10 +2,11 @@
 
 The kernel names the ratio row that applies and the reductions that fire; this module reads
 the cell as amended up to the period (one ratio, or marginal bands:
-:mod:`rrr_engine.rules.bands`; an amended cell cites the amending document), applies reductions as the
-pack's ``reduction_stacking`` setting says, and for a tiered cell cuts the base into tranches.
-A tiered line's ``ratio`` is its effective ratio (required ÷ base), so ``ratio × base =
-required`` holds for every line; the bands themselves are listed with the line.
+:mod:`rrr_engine.rules.bands`; an amended cell cites the amending document), applies
+reductions as the pack's ``reduction_stacking`` setting says, and for a tiered cell cuts the
+base into tranches. A tiered line's ``ratio`` is its effective ratio (required ÷ base), so
+``ratio × base = required`` holds for every line; the bands themselves are listed with the
+line.
 """
 
 from __future__ import annotations

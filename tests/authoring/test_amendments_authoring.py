@@ -52,11 +52,13 @@ def test_a_table_replaced_by_one_repeating_most_cells_reads_as_its_changes(tmp_p
     text = (new / "ratios.yaml").read_text(encoding="utf-8")
     start, end = text.index(f"  - id: {TABLE}"), text.index("    amendments:")
     block = text[start:end].rstrip() + "\n"
-    closed = block.replace('effective: {from: "2025-10"}', 'effective: {from: "2025-10", to: "2025-12"}')
+    closed = block.replace('effective: {from: "2025-10"}',
+                           'effective: {from: "2025-10", to: "2025-12"}')
     repeat = (block.replace(f"id: {TABLE}", "id: d100-2026")
               .replace('effective: {from: "2025-10"}', 'effective: {from: "2026-01"}')
               .replace('amended_by: ["Decision 2977/QĐ-NHNN (2025)"]',
-                       'amended_by: ["Decision 2977/QĐ-NHNN (2025)", "Decision 100/QĐ-NHNN (2025)"]')
+                       'amended_by: ["Decision 2977/QĐ-NHNN (2025)", '
+                       '"Decision 100/QĐ-NHNN (2025)"]')
               .replace('classes: [other_ci]\n        values: {vnd_short: "0.03"',
                        'classes: [other_ci]\n        values: {vnd_short: "0.04"'))
     tail = text[text.index("# Ranges"):]
@@ -89,7 +91,8 @@ def test_check_lists_every_amendment_problem_with_its_line(tmp_path, capsys):
         "people_credit_fund, policy_bank",
         f"{f}:{line_of(folder, 'vnd_mid')}: ratios.3.amendments.1.values.vnd_mid: unknown "
         "category 'vnd_mid'; declared: fx_long, fx_overseas_ci, fx_short, vnd_long, vnd_short",
-        f"{f}:{line_of(folder, '        classes: [policy_bank]') + 1}: ratios.3.amendments.2.values.vnd_short: "
+        f"{f}:{line_of(folder, '        classes: [policy_bank]') + 1}: "
+        "ratios.3.amendments.2.values.vnd_short: "
         "table d1158-2977-2025 has no policy_bank × vnd_short cell to amend; an amendment "
         "changes a figure the table sets (add a row to the table instead)",
         f"{f}:{line_of(folder, '0.045')}: ratios.3.amendments.4.values.vnd_short: other_ci × "

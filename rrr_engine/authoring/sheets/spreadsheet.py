@@ -8,7 +8,9 @@ grid back (:mod:`rrr_engine.authoring.sheets.reader`: all problems at once, each
 writes the table into the pack's ratios file in place (:mod:`rrr_engine.authoring.sheets.writer`), runs
 ``rrr rules check`` on the result in a scratch copy, and writes nothing if that fails. Ratios
 and band amounts stay exact: cells are text, a cell Excel stored as a binary number is
-refused with a pointer to it, and ``3%`` means ``0.03``.
+refused with a pointer to it, and ``3%`` means ``0.03``. Exported ``at`` a date, the grid shows
+the figures in force then; imported with ``amendment_from`` filled, the changed cells become
+the table's amendments (:mod:`rrr_engine.authoring.sheets.amend`) and the table's rows stay.
 """
 
 from __future__ import annotations
@@ -34,9 +36,9 @@ from rrr_engine.authoring.sheets.writer import (
     write_atomically,
 )
 from rrr_engine.errors import RuleFileError
+from rrr_engine.periods import Month
 from rrr_engine.rules.bands import Cell
 from rrr_engine.rules.issues import Issue, counted
-from rrr_engine.periods import Month
 from rrr_engine.rules.model import Effective, RatioTable
 from rrr_engine.rules.pack import RulePack, load_pack
 from rrr_engine.rules.spans import Point
