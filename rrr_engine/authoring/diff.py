@@ -2,26 +2,35 @@
 
 Rules of each kind (ratio tables, exemptions, reductions, interest, allowances) are matched by
 id: added, removed, or changed field by field (effective dates, citation, conditions,
-factors...). A ratio table is compared cell by cell, class × category, so regrouping rows
-without changing a ratio is no change at all. Settings and statuses are matched by name; the
-pack header, the working-day calendar, the period calendar and the declared gaps
-(``not_covered``) are compared too. Values are shown as the pack's YAML says them.
+factors...). Ratio figures are compared as what is in force, not as tables: each class ×
+category's history (table cells and their amendments) in the old and new pack, over the
+dates either pack changes at, gives one line per run of dates where the figure differs, with
+the classes that change alike on one line: ``other_ci vnd_short 3% → 4% from 2026-01
+(Decision …)``, citing the document the new figure comes from. So an amendment, an edited
+cell, and a whole table replaced by one repeating most cells all read the same, and
+regrouping rows without changing a ratio is no change at all. Settings and statuses are
+matched by name; the pack header, the working-day calendar, the period calendar and the
+declared gaps (``not_covered``) are compared too. Values are shown as the pack's YAML says
+them.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel
 
-from rrr_engine.authoring.sheets.cell_text import cell_text
 from rrr_engine.canonical import canonical_json
+from rrr_engine.money import dec_str, group_digits
 from rrr_engine.periods import Month
+from rrr_engine.rules.bands import Cell
 from rrr_engine.rules.pack import RulePack
+from rrr_engine.rules.spans import Point, Span, before
 
-__all__ = ["Change", "Detail", "PackDiff", "diff_packs"]
+__all__ = ["Change", "Detail", "FigureChange", "PackDiff", "diff_packs"]
 
 _RULE_KINDS = ("ratios", "exemptions", "reductions", "interest", "allowances")
 
@@ -35,17 +44,44 @@ class Detail:
     def __str__(self) -> str:
         return f"{self.field}: {_shown(self.old)} -> {_shown(self.new)}"
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": self.field, "old": self.old, "new": self.new}
+
+
+@dataclass(frozen=True)
+class FigureChange:
+    """One run of dates over which some classes' figure for one category changed alike."""
+
+    classes: tuple[str, ...]
+    category: str
+    old: str
+    new: str
+    span: Span
+    citation: str  # where the new figure comes from: the amending document, else the table's
+    # (the old figure's, when the cell is gone)
+    table: str | None  # the ratio table the new figure is in, if any
+
+    def __str__(self) -> str:
+        end = "" if self.span.end is None else f" to {self.span.end}"
+        return (f"{', '.join(self.classes)} {self.category} {self.old} → {self.new} "
+                f"from {self.span.start}{end} ({self.citation})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"field": f"{', '.join(self.classes)} {self.category}", "old": self.old,
+                "new": self.new, "classes": list(self.classes), "category": self.category,
+                **self.span.as_dict(), "citation": self.citation, "table": self.table}
+
 
 @dataclass
 class Change:
     section: str  # ratios, exemptions, ..., settings, statuses, pack, calendar, periods, not_covered
     name: str  # rule id, setting or status name; "" for a whole section
     kind: str  # added | removed | changed
-    details: list[Detail] = field(default_factory=list)
+    details: list[Detail] | list[FigureChange] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"section": self.section, "name": self.name, "kind": self.kind,
-                "details": [{"field": d.field, "old": d.old, "new": d.new} for d in self.details]}
+                "details": [d.to_dict() for d in self.details]}
 
 
 @dataclass
@@ -127,15 +163,71 @@ def _fields(old: dict[str, Any], new: dict[str, Any]) -> list[Detail]:
     return [Detail(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
 
 
-def _cells(table: Any) -> dict[str, Any]:
-    out = {}
-    for row in table.rows:
-        for cls in row.classes:
-            for cat, cell in row.values.items():
-                out[f"{cls} × {cat}"] = cell_text(cell)
-                if cell is None and row.unset_reason:
-                    out[f"{cls} × {cat} (reason)"] = row.unset_reason
-    return out
+def _percent(ratio: Decimal) -> str:
+    return dec_str((ratio * 100).normalize()) + "%"
+
+
+def _figure(cell: Cell, reason: str | None) -> str:
+    """A cell as a reviewer reads it: ``3%``, bands, or unset with the law's reason."""
+    if cell is None:
+        return f"unset ({reason})" if reason else "unset"
+    if isinstance(cell, Decimal):
+        return _percent(cell)
+    return "; ".join(f"{_percent(b.ratio)} up to {group_digits(dec_str(b.upto))}"
+                     if b.upto is not None else f"{_percent(b.ratio)} above" for b in cell)
+
+
+_NONE = ("no ratio", "", None)
+
+
+def _in_force(pack: RulePack, cls: str, cat: str, point: Point) -> tuple[str, str, str | None]:
+    """(figure, citation, table) of one class × category at ``point`` (a month, or a day)."""
+    found = [(t, r) for t in pack.ratios if t.effective.covers(point)
+             for r, row in enumerate(t.rows) if cls in row.classes and cat in row.values]
+    if not found:
+        return _NONE
+    if len(found) > 1:
+        return f"ambiguous ({', '.join(t.id for t, _ in found)})", "", None
+    table, r = found[0]
+    cell, amendment = table.cell_at(r, cls, cat, point)
+    reason = table.rows[r].unset_reason if amendment is None else None
+    # an amended figure cites the amending document, the reason it changed
+    source = table.citation if amendment is None else amendment.citation
+    return _figure(cell, reason), str(source), table.id
+
+
+def _points(old: RulePack, new: RulePack) -> list[Point]:
+    """Every date either pack changes at: months when both are monthly packs, else days."""
+    both = [*old.versions, *new.versions]
+    if all(isinstance(p, Month) for p in both):
+        return sorted(set(both))
+    return sorted({p.first if isinstance(p, Month) else p for p in both})
+
+
+def _figures(old: RulePack, new: RulePack) -> list[FigureChange]:
+    """The ratio figures in force that differ, as runs of dates, classes changing alike
+    grouped (in the new pack's order of categories and classes)."""
+    points = _points(old, new)
+    runs: dict[tuple[Any, ...], list[str]] = {}
+    classes = list(dict.fromkeys([*new.header.classes, *old.header.classes]))
+    categories = list(dict.fromkeys([*new.header.categories, *old.header.categories]))
+    for cat in categories:
+        for cls in classes:
+            run: tuple[Any, ...] | None = None  # (old figure, new figure, start, citation, table)
+            for point in points:
+                a, b = _in_force(old, cls, cat, point), _in_force(new, cls, cat, point)
+                if run is not None and run[:2] == (a[0], b[0]):
+                    continue
+                if run is not None:
+                    runs.setdefault((cat, *run, before(point)), []).append(cls)
+                source = b if b is not _NONE else a  # a removed cell: the old figure's source
+                run = (a[0], b[0], point, source[1], source[2]) if a[0] != b[0] else None
+            if run is not None:
+                runs.setdefault((cat, *run, None), []).append(cls)
+    found = [FigureChange(tuple(names), cat, was, now, Span(start, end), cite, table)
+             for (cat, was, now, start, cite, table, end), names in runs.items()]
+    return sorted(found, key=lambda f: (categories.index(f.category), f.span.start,
+                                        classes.index(f.classes[0])))
 
 
 def _named(section: str, old: dict[str, Any], new: dict[str, Any],
@@ -154,20 +246,26 @@ def _named(section: str, old: dict[str, Any], new: dict[str, Any],
 
 
 def _rule_details(old: Any, new: Any) -> list[Detail]:
-    """Changed fields and ratio cells; for an added rule, its dates, citation and cells."""
-    found = _fields(_dump(old, {"rows"}) if old is not None else {}, _dump(new, {"rows"}))
+    """Changed fields; for an added rule, its dates, citation and title. A ratio table's
+    figures (cells and amendments) are compared as what is in force (:func:`_figures`); an
+    amendment whose figures stay but whose citation changed is listed here."""
+    found = _fields(_dump(old, {"rows", "amendments"}) if old is not None else {},
+                    _dump(new, {"rows", "amendments"}))
     if old is None:
-        found = [d for d in found if d.field.startswith(("effective", "citation", "title"))]
-    if hasattr(new, "rows"):
-        a, b = (_cells(old) if old is not None else {}), _cells(new)
-        found += [Detail(k, a.get(k), b.get(k)) for k in sorted(set(a) | set(b), key=_cell_order(b))
-                  if a.get(k) != b.get(k)]
+        return [d for d in found if d.field.startswith(("effective", "citation", "title"))]
+    if hasattr(new, "amendments"):
+        cited = {_amendment_key(a): a.citation for a in old.amendments}
+        for a in new.amendments:
+            was = cited.get(_amendment_key(a))
+            if was is not None and was != a.citation:
+                found += [Detail(f"amendment from {a.from_} ({', '.join(a.classes)}) "
+                                 f"{d.field}", d.old, d.new)
+                          for d in _fields(_dump(was), _dump(a.citation))]
     return found
 
 
-def _cell_order(cells: dict[str, Any]) -> Any:
-    order = {k: i for i, k in enumerate(cells)}
-    return lambda k: (order.get(k, len(order)), k)
+def _amendment_key(amendment: Any) -> str:
+    return canonical_json(_walk(amendment, {"citation"}))
 
 
 def _periods(pack: RulePack) -> dict[str, Any]:
@@ -193,6 +291,9 @@ def diff_packs(old: RulePack, new: RulePack) -> PackDiff:
     changes += _named("statuses", {k: _dump(v) for k, v in old.statuses.items()},
                       {k: _dump(v) for k, v in new.statuses.items()},
                       lambda a, b: _fields(a or {}, b))
+    figures = _figures(old, new)
+    if figures:
+        changes.append(Change("ratios", "", "changed", figures))
     for kind in _RULE_KINDS:
         changes += _named(kind, {r.id: r for r in getattr(old, kind)},
                           {r.id: r for r in getattr(new, kind)}, _rule_details)

@@ -193,9 +193,17 @@ def category(w: Writer, inst: Institution, cat: str, decision: Decision, line: A
     table_id, row_index, _ = decision.ratios[0].split("|")
     table = next(t for t in pack.ratios if t.id == table_id)
     row = table.rows[int(row_index)]
-    cell = row.values[cat]
+    cell, amendment = table.cell_at(int(row_index), inst.class_, cat, pack.periods.point(w.month))
     source = (f"ratio table {table.id} row {int(row_index) + 1}, {w.where('ratios', table.id)}; "
               f"{cite(table.citation)}")
+    if amendment is not None:  # the amended figure, where it is written and who amended it
+        number = table.amendments.index(amendment) + 1
+        was = row.values[cat]
+        said = ("no number" if was is None else percent(was) if isinstance(was, Decimal)
+                else f"tiered: {_bands(w, was)}")
+        source = (f"{source}; amended from {amendment.from_} by amendment {number}, "
+                  f"{w.where('ratios', f'{table.id} amendment {number}')}: "
+                  f"{cite(amendment.citation)}; the table itself says {said}")
     if cell is None:
         w.say(f"{cat}: class {inst.class_} → no number: {row.unset_reason} ({source})", 1)
         return

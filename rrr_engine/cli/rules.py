@@ -70,11 +70,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rules", required=True, help="rule pack directory")
     p.add_argument("--table", required=True, help="ratio table id, e.g. d1158-2977-2025")
     p.add_argument("--out", required=True, help="output file, .csv or .xlsx")
+    p.add_argument("--at", help="the figures in force on this month (a calendar pack: day), "
+                   "with amendment_from set to it: type the new figures and the amending "
+                   "document, then import to add the amendment")
     p.set_defaults(func=run_export)
 
     p = cmds.add_parser("import", help="write a CSV or XLSX decision table back into a pack",
                         description="Replace (or add) a ratio table in the pack's ratios file "
-                        "from a decision table; the result must pass 'rrr rules check' or "
+                        "from a decision table, or, when the file fills amendment_from (see "
+                        "'rrr rules export --at'), add the changed figures as amendments of "
+                        "the table from that date; the result must pass 'rrr rules check' or "
                         "nothing is written.")
     p.add_argument("file", help="the .csv or .xlsx decision table")
     p.add_argument("--into", required=True, help="rule pack directory")
@@ -122,7 +127,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from rrr_engine.authoring.sheets.spreadsheet import export_table
-    path = export_table(Path(args.rules), args.table, Path(args.out))
+    path = export_table(Path(args.rules), args.table, Path(args.out), at=args.at)
     print(f"wrote ratio table {args.table} to {path}")
     return 0
 

@@ -66,9 +66,11 @@ def deadline_findings(pack: RulePack, inst: Institution, month: Any) -> list[dic
     out = []
     header = pack.header
     if header.reports:
-        rows = [row for table in pack.in_force(month)["ratios"] for row in table.rows
-                if inst.class_ in row.classes]
-        zero_class = all(cell_is_zero(v) for row in rows for v in row.values.values())
+        point = pack.periods.point(month)
+        rows = [(table, r) for table in pack.in_force(month)["ratios"]
+                for r, row in enumerate(table.rows) if inst.class_ in row.classes]
+        zero_class = all(cell_is_zero(table.cell_at(r, inst.class_, cat, point)[0])  # as amended
+                         for table, r in rows for cat in table.rows[r].values)
         excused = bool(rows) and zero_class and header.zero_ratio_classes_do_not_report
         computation = pack.periods.computation(month)
         for report in header.reports if not excused else ():

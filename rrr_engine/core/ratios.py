@@ -1,10 +1,12 @@
 """From the kernel's decision to a category's ratio: the table cell, reductions, tranches.
 
 The kernel names the ratio row that applies and the reductions that fire; this module reads
-the cell (one ratio, or marginal bands: :mod:`rrr_engine.rules.bands`), applies reductions as the
-pack's ``reduction_stacking`` setting says, and for a tiered cell cuts the base into tranches.
-A tiered line's ``ratio`` is its effective ratio (required ÷ base), so ``ratio × base =
-required`` holds for every line; the bands themselves are listed with the line.
+the cell as amended up to the period (one ratio, or marginal bands:
+:mod:`rrr_engine.rules.bands`; an amended cell cites the amending document), applies
+reductions as the pack's ``reduction_stacking`` setting says, and for a tiered cell cuts the
+base into tranches. A tiered line's ``ratio`` is its effective ratio (required ÷ base), so
+``ratio × base = required`` holds for every line; the bands themselves are listed with the
+line.
 """
 
 from __future__ import annotations
@@ -69,12 +71,13 @@ def choose(pack: RulePack, inst: Institution, period: Any, cat: str,
                              rules=decision.ratios, **context)
     table_id, row_index, _ = decision.ratios[0].split("|")
     table = next(t for t in pack.ratios if t.id == table_id)
-    cell = table.rows[int(row_index)].values[cat]
+    # the cell as amended up to this period; the line then cites the amending document too
+    cell, amendment = table.cell_at(int(row_index), inst.class_, cat, pack.periods.point(period))
     if cell is None:
         reason = table.rows[int(row_index)].unset_reason
         raise NoRuleApplies(f"{where_}: {reason} ({table.id}, {table.citation})", field="class",
                             **context)
-    citations = [str(table.citation)]
+    citations = [str(table.citation_at(amendment))]
     tiered = isinstance(cell, tuple)
     class_ratio = cell[0].ratio if tiered else cell  # a tiered cell's ratio at a zero base
     candidates: list[tuple[str, Decimal | None, Decimal | None]] = []

@@ -2,7 +2,8 @@
 
 Every institution class × reserve category × maintenance point (month in a monthly pack, day
 in a calendar pack) from the pack's first version on must be decided exactly once: by one
-ratio-table cell (a single ratio or a tiered cell of bands alike), or by an exemption that
+ratio-table cell (a single ratio or a tiered cell of bands alike, as amended: an amendment
+changes a cell's figure, never whether it is covered), or by an exemption that
 applies to the class unconditionally (no status or attribute condition, e.g. the policy bank
 from 2025-10). Points are examined per segment between the pack's version boundaries (and the
 boundaries of the declarations), where nothing changes; a segment ends the month or day
@@ -83,6 +84,7 @@ class Cell:
     ratios: tuple[tuple[int, int], ...]  # (table index, row index) of every covering cell
     exempt: tuple[str, ...]
     declared: tuple[int, ...]  # indexes into not_covered
+    amended: tuple[int, ...] = ()  # per covering cell, the amendment (index + 1) in force, or 0
 
 
 def cell_runs(pack: RulePack) -> Iterator[Cell]:
@@ -94,18 +96,25 @@ def cell_runs(pack: RulePack) -> Iterator[Cell]:
             start: Point | None = None
             for span in spans:
                 m = span.start
-                state = (
-                    tuple((t, r) for t, table in enumerate(pack.ratios) if table.effective.covers(m)
-                          for r, row in enumerate(table.rows)
-                          if cls in row.classes and cat in row.values),
-                    exempting(pack, cls, m),
-                    tuple(i for i, d in enumerate(pack.not_covered) if d.covers(cls, cat, m)))
+                ratios = tuple((t, r) for t, table in enumerate(pack.ratios)
+                               if table.effective.covers(m) for r, row in enumerate(table.rows)
+                               if cls in row.classes and cat in row.values)
+                state = (ratios, exempting(pack, cls, m),
+                         tuple(i for i, d in enumerate(pack.not_covered) if d.covers(cls, cat, m)),
+                         tuple(_amended(pack, t, r, cls, cat, m) for t, r in ratios))
                 if state != current:
                     if current is not None:
                         yield Cell(cls, cat, Span(start, before(m)), *current)
                     current, start = state, m
             if current is not None:
                 yield Cell(cls, cat, Span(start, spans[-1].end), *current)
+
+
+def _amended(pack: RulePack, t: int, r: int, cls: str, cat: str, point: Point) -> int:
+    """Which amendment of table ``t`` sets the cell at ``point`` (its index + 1), 0 for none."""
+    table = pack.ratios[t]
+    amendment = table.cell_at(r, cls, cat, point)[1]
+    return 0 if amendment is None else table.amendments.index(amendment) + 1
 
 
 def _cell_dicts(cells: list[Cell], pack: RulePack) -> list[dict[str, Any]]:
@@ -146,7 +155,8 @@ def coverage_issues(pack: RulePack, loc: Locator) -> list[Issue]:
             kind = "shadowed"
         elif cell.ratios:
             t, r = cell.ratios[0]
-            kind = "unset" if pack.ratios[t].rows[r].values[cell.category] is None else None
+            value = pack.ratios[t].cell_at(r, cell.cls, cell.category, cell.span.start)[0]
+            kind = "unset" if value is None else None
         elif cell.exempt:
             kind = None
         elif cell.declared:

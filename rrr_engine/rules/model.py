@@ -2,7 +2,8 @@
 
 A pack declares its vocabulary (institution classes, reserve categories, currencies), its
 named settings (every interpretation the law leaves open), statuses derived from dated events,
-and dated, cited rules of five kinds: ratio tables (a cell is one ratio or marginal bands),
+and dated, cited rules of five kinds: ratio tables (a cell is one ratio or marginal bands; a
+table's ``amendments:`` change some cells from a date on, each citing the amending document),
 exemptions, reductions, allowances (a fixed amount off the requirement) and interest rates.
 Its period calendar is :mod:`rrr_engine.rules.calendars`. Unknown fields are errors, so a misspelt
 key never silently drops a rule. Conditions are data (``when:``), compiled to durable_rules
@@ -25,7 +26,7 @@ from rrr_engine.rules.bands import Band, Cell, cell_is_zero, parse_bands
 from rrr_engine.rules.deadlines import EventNotice, ReportDeadline
 from rrr_engine.rules.spans import Point
 
-__all__ = ["Allowance", "Band", "CategoryDef", "Citation", "Comparison", "Effective", "EventNotice", "Exemption", "InterestRate", "NotCovered", "PackHeader", "ProposedRatio", "RatioRow", "RatioTable", "Reduction", "ReportDeadline", "Setting", "StatusDef", "StatusEdge", "When", "cell_is_zero"]
+__all__ = ["Allowance", "Amendment", "Band", "CategoryDef", "Citation", "Comparison", "Effective", "EventNotice", "Exemption", "InterestRate", "NotCovered", "PackHeader", "ProposedRatio", "RatioRow", "RatioTable", "Reduction", "ReportDeadline", "Setting", "StatusDef", "StatusEdge", "When", "cell_is_zero"]
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -70,6 +71,22 @@ class Citation(_Strict):
         return text
 
 
+def _date_bound(value: Any) -> Any:
+    """A month (``2025-10``) or a day (``2020-03-26``), as the YAML wrote it."""
+    if value is None or isinstance(value, Month):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if _DAY.match(str(value).strip()):
+        try:
+            return dt.date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar day") from None
+    return Month.parse(value)
+
+
 class Effective(_Strict):
     """When a rule is in force: ``from`` inclusive, ``to`` inclusive or open.
 
@@ -85,18 +102,7 @@ class Effective(_Strict):
     @field_validator("from_", "to", mode="before")
     @classmethod
     def _bound(cls, value: Any) -> Any:
-        if value is None or isinstance(value, Month):
-            return value
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if _DAY.match(str(value).strip()):
-            try:
-                return dt.date.fromisoformat(str(value).strip())
-            except ValueError:
-                raise ValueError(f"{value!r} is not a calendar day") from None
-        return Month.parse(value)
+        return _date_bound(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> Effective:
@@ -243,6 +249,18 @@ class PackHeader(_Strict):
         return tuple(out)
 
 
+def _exact_cells(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: parse_bands(k, v) if isinstance(v, (list, tuple)) else _no_float(v)
+                for k, v in value.items()}
+    return value
+
+
+def _in_bounds(category: str, ratio: Cell) -> None:
+    if isinstance(ratio, Decimal) and not Decimal(0) <= ratio <= Decimal(1):
+        raise ValueError(f"{category}: ratio {ratio} is outside 0..1")
+
+
 class RatioRow(_Strict):
     """Ratios of one group of classes: per category a ratio, a list of bands, or null."""
 
@@ -250,22 +268,59 @@ class RatioRow(_Strict):
     values: dict[str, Cell]
     unset_reason: str | None = None
 
-    @field_validator("values", mode="before")
-    @classmethod
-    def _exact(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: parse_bands(k, v) if isinstance(v, (list, tuple)) else _no_float(v)
-                    for k, v in value.items()}
-        return value
+    _exact = field_validator("values", mode="before")(lambda cls, v: _exact_cells(v))
 
     @model_validator(mode="after")
     def _check(self) -> RatioRow:
         for category, ratio in self.values.items():
             if ratio is None and not self.unset_reason:
                 raise ValueError(f"{category}: a null ratio needs an unset_reason")
-            if isinstance(ratio, Decimal) and not Decimal(0) <= ratio <= Decimal(1):
-                raise ValueError(f"{category}: ratio {ratio} is outside 0..1")
+            _in_bounds(category, ratio)
         return self
+
+
+class Amendment(_Strict):
+    """A later document setting some cells of a ratio table to new values from a date on.
+
+    ``classes`` × the categories of ``values`` take the new value from ``from`` (a month, or a
+    day in a calendar pack) until a later amendment of the same cell, or the table's end. A
+    result line computed under an amended cell cites the table as amended by ``citation``.
+    Amending a cell means the table must have that cell (checked at load, with the dates:
+    :mod:`rrr_engine.rules.amendments`).
+    """
+
+    from_: Month | dt.date = Field(alias="from")
+    classes: tuple[str, ...] = Field(min_length=1)
+    values: dict[str, Cell] = Field(min_length=1)
+    citation: Citation
+
+    _bound = field_validator("from_", mode="before")(lambda cls, v: _date_bound(v))
+    _exact = field_validator("values", mode="before")(lambda cls, v: _exact_cells(v))
+
+    @field_validator("classes", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _check(self) -> Amendment:
+        for category, ratio in self.values.items():
+            if ratio is None:
+                raise ValueError(f"{category}: an amendment sets a ratio (or bands); a cell "
+                                 "the law no longer sets ends with its table")
+            _in_bounds(category, ratio)
+        return self
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.from_.first if isinstance(self.from_, Month) else self.from_
+
+    def covers(self, point: Month | dt.date) -> bool:
+        """In force (unless superseded) for a maintenance month, or a period starting on day
+        ``point``: the same reading as :meth:`Effective.covers` with an open end."""
+        if isinstance(point, Month) and isinstance(self.from_, Month):
+            return self.from_ <= point
+        return self.first_day <= (point.first if isinstance(point, Month) else point)
 
 
 class RatioTable(_Strict):
@@ -274,6 +329,29 @@ class RatioTable(_Strict):
     effective: Effective
     citation: Citation
     rows: tuple[RatioRow, ...] = Field(min_length=1)
+    amendments: tuple[Amendment, ...] = ()
+
+    def cell_at(self, row: int, cls: str, category: str,
+                point: Month | dt.date) -> tuple[Cell, Amendment | None]:
+        """Row ``row``'s cell for class ``cls`` in force at ``point``, and the amendment that
+        set it (``None`` for the table's own value): the latest amendment of that class and
+        category in force, as in a parameter history."""
+        found: Amendment | None = None
+        for amendment in self.amendments:
+            if (cls in amendment.classes and category in amendment.values
+                    and amendment.covers(point)
+                    and (found is None or found.first_day <= amendment.first_day)):
+                found = amendment
+        if found is not None:
+            return found.values[category], found
+        return self.rows[row].values[category], None
+
+    def citation_at(self, amendment: Amendment | None) -> Citation:
+        """The table's citation, ``as amended by`` ``amendment``'s document when one applies."""
+        if amendment is None:
+            return self.citation
+        return self.citation.model_copy(
+            update={"amended_by": (*self.citation.amended_by, str(amendment.citation))})
 
 
 class Exemption(_Strict):

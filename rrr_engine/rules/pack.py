@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rrr_engine.errors import NoRulesetInForce, RuleFileError
 from rrr_engine.periods import DatedPeriod, Month, WorkingCalendar
+from rrr_engine.rules.amendments import amendment_problems
 from rrr_engine.rules.calendars import MonthlyPeriods, Periods, build_periods
 from rrr_engine.rules.model import (
     Allowance,
@@ -98,12 +99,15 @@ class RulePack:
                 months.add(rule.effective.from_)
                 if rule.effective.to is not None:
                     months.add(rule.effective.to + 1)
+            months.update(a.from_ for t in self.ratios for a in t.amendments  # an amended cell
+                          if isinstance(a.from_, Month))
             return sorted(months)
         days: set[dt.date] = set()
         for rule in self.all_rules():
             days.add(rule.effective.first_day)
             if rule.effective.last_day is not None:
                 days.add(rule.effective.last_day + _DAY)
+        days.update(a.first_day for t in self.ratios for a in t.amendments)
         return sorted(days)
 
     def version_for(self, month: Month | DatedPeriod) -> Month | dt.date:
@@ -294,6 +298,11 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
                 if isinstance(cell, tuple) and h.categories[name].kind != "domestic":
                     fail("ratios", index, ("rows", r, "values", name), "tiered ratios (bands) "
                          "are for domestic categories: band amounts are in the domestic currency")
+        for sub, problem in amendment_problems(table, h, monthly):
+            fail("ratios", index, sub, problem)
+        for a in range(len(table.amendments)):  # for explanations: where each amendment is
+            pack.lines[("ratios", f"{table.id} amendment {a + 1}")] = (
+                docs["ratios"].line_of(("ratios", index, "amendments", a)) or 0)
     for name, status in pack.statuses.items():
         for edge_name in ("starts", "ends"):
             edge = getattr(status, edge_name)

@@ -31,12 +31,16 @@ def changes(old, new):
 
 # ---- what changed ----------------------------------------------------------------------
 
-def test_one_changed_ratio_is_one_cell_of_one_table(tmp_path, capsys):
-    new = gd.amended_pack(tmp_path / "new")
-    assert changes(VN_PACK, new) == [
-        ("ratios", "d1158-2977-2025", "changed", ["other_ci × vnd_short: 0.03 -> 0.04"])]
+CITED_1158 = ("Decision 1158/QĐ-NHNN of 29/5/2018, Art. 1, as amended by Decision "
+              "2977/QĐ-NHNN (2025)")
+
+
+def test_one_changed_ratio_is_one_line_of_figures(tmp_path, capsys):
+    new = gd.amended_pack(tmp_path / "new")  # the cell edited in place in the 2025-10 table
+    line = f"other_ci vnd_short 3% → 4% from 2025-10 ({CITED_1158})"
+    assert changes(VN_PACK, new) == [("ratios", "", "changed", [line])]
     out = diff(capsys, VN_PACK, new)
-    assert "ratios d1158-2977-2025: changed\n  other_ci × vnd_short: 0.03 -> 0.04\n1 change(s)\n" in out
+    assert f"ratios: changed\n  {line}\n1 change(s)\n" in out
 
 
 def test_settings_statuses_citations_dates_added_and_removed_rules(tmp_path):
@@ -87,9 +91,12 @@ def test_json_lists_changes_with_both_versions(tmp_path, capsys):
     out = json.loads(diff(capsys, VN_PACK, new, "--format", "json"))
     assert out["old"]["sha256"] == load_pack(VN_PACK).sha256
     assert out["new"]["sha256"] == load_pack(new).sha256
-    assert out["changes"] == [{"section": "ratios", "name": "d1158-2977-2025", "kind": "changed",
-                               "details": [{"field": "other_ci × vnd_short", "old": "0.03",
-                                            "new": "0.04"}]}]
+    assert out["changes"] == [{"section": "ratios", "name": "", "kind": "changed",
+                               "details": [{"field": "other_ci vnd_short", "old": "3%",
+                                            "new": "4%", "classes": ["other_ci"],
+                                            "category": "vnd_short", "from": "2025-10",
+                                            "to": None, "citation": CITED_1158,
+                                            "table": "d1158-2977-2025"}]}]
     assert out["impact"] is None
 
 

@@ -132,8 +132,9 @@ def _live(pack: RulePack, rule: Any, section: str) -> bool:
                 continue
             if section == "exemptions":
                 return True
-            if any(row.values.get(cat) is not None for t in tables for row in t.rows
-                   if cls in row.classes for cat in categories):
+            if any(t.cell_at(r, cls, cat, month)[0] is not None  # as amended then
+                   for t in tables for r, row in enumerate(t.rows)
+                   if cls in row.classes for cat in categories if cat in row.values):
                 return True
     return False
 
@@ -193,7 +194,13 @@ def _proposed_on_bands(pack: RulePack, loc: Locator) -> Iterator[Issue]:
                        if _intersect(rule, table) for r, row in enumerate(table.rows)
                        for cat, cell in row.values.items() if isinstance(cell, tuple)
                        and (not rule.when.classes or set(rule.when.classes) & set(row.classes))
-                       and (not rule.when.categories or cat in rule.when.categories)})
+                       and (not rule.when.categories or cat in rule.when.categories)}
+                      | {f"{table.id} amendment {a + 1} ({cat})" for table in pack.ratios
+                         if _intersect(rule, table) for a, amendment in enumerate(table.amendments)
+                         for cat, cell in amendment.values.items() if isinstance(cell, tuple)
+                         and (not rule.when.classes
+                              or set(rule.when.classes) & set(amendment.classes))
+                         and (not rule.when.categories or cat in rule.when.categories)})
         if hits:
             verb = "is a tiered cell" if len(hits) == 1 else "are tiered cells"
             yield loc.issue(

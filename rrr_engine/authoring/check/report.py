@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from rrr_engine.authoring.check.reachability import unreachable_issues
 from rrr_engine.errors import RuleFileError
+from rrr_engine.rules.amendments import amendment_problems
 from rrr_engine.rules.calendars import PeriodsSection
 from rrr_engine.rules.coverage import coverage_issues
 from rrr_engine.rules.issues import SEVERITIES, Issue, Locator, counted
@@ -129,7 +130,7 @@ def _pinpoint(doc: SourceDoc, issue: Issue, data: Any) -> Issue:
     """Move a row-level "category: problem" message onto that category's value."""
     parts = issue.key.split(".")
     head, _, rest = issue.message.partition(": ")
-    if len(parts) >= 3 and parts[-2] == "rows" and rest:
+    if len(parts) >= 3 and parts[-2] in ("rows", "amendments") and rest:
         path = (*[int(p) if p.isdigit() else p for p in parts], "values", head)
         line = doc.line_of(path)
         if path in doc.lines and line:
@@ -239,13 +240,23 @@ def _collect(directory: Path) -> tuple[list[Issue], dict[str, SourceDoc]]:
         names.status_events(name, status)
     for section, model in _RULES.items():
         for index, body in c.items(section):
-            c.parse(section, index, body, model, settings)
+            rule = c.parse(section, index, body, model, settings)
             names.rule(section, index, body)
+            if section == "ratios" and rule is not None and header is not None:
+                for sub, problem in amendment_problems(rule, header, _monthly(c.docs)):
+                    c.add(c.docs[section], (section, index, *sub),
+                          ".".join(map(str, (section, index, *sub))), problem)
     for section, model in (("calendar", _Calendar), ("periods", PeriodsSection)):
         if section in c.docs:
             c.parse(section, None, c.docs[section].data[section] or {}, model, settings,
                     prefix=(section,))
     return c.issues, c.docs
+
+
+def _monthly(docs: dict[str, SourceDoc]) -> bool:
+    doc = docs.get("periods")
+    body = doc.data["periods"] if doc is not None else None
+    return not (isinstance(body, dict) and body.get("kind") == "calendar")
 
 
 def check_pack(path: str | Path) -> CheckReport:

@@ -33,7 +33,7 @@ from rrr_engine.rules.pack import RulePack
 from rrr_engine.safe_read import MiB, csv_rows, open_regular
 from rrr_engine.sheet_safety import restore
 
-__all__ = ["LABELS", "MAX_CELL", "MAX_COLUMNS", "MAX_ROWS", "MAX_TABLE_BYTES",
+__all__ = ["AMENDMENT_LABELS", "LABELS", "MAX_CELL", "MAX_COLUMNS", "MAX_ROWS", "MAX_TABLE_BYTES",
            "MAX_UNPACKED_BYTES", "col", "read_table"]
 
 # A decision table is a few dozen rows of short cells: a few kilobytes, as CSV or XLSX.
@@ -45,6 +45,11 @@ MAX_CELL = 4096
 
 LABELS = ("pack", "table", "title", "effective_from", "effective_to", "citation_document",
           "citation_article", "citation_clause", "citation_amended_by", "citation_note")
+# an amendment made in the sheet: the cells typed differently take effect from amendment_from
+AMENDMENT_LABELS = ("amendment_from", "amendment_citation_document",
+                    "amendment_citation_article", "amendment_citation_clause",
+                    "amendment_citation_note")
+_DATES = ("effective_from", "effective_to", "amendment_from")
 
 
 def col(index: int) -> str:
@@ -176,8 +181,10 @@ def _cell(grid: _Grid, r: int, c: int, cat: str) -> tuple[bool, Cell]:
         return False, None
 
 
-def read_table(path: Path, pack: RulePack) -> tuple[RatioTable | None, list[Issue], str | None]:
-    """(table, issues, pack id the file names) from a decision table file."""
+def read_table(path: Path, pack: RulePack, amendment: dict[str, tuple[str, str]] | None = None,
+               ) -> tuple[RatioTable | None, list[Issue], str | None]:
+    """(table, issues, pack id the file names) from a decision table file; the amendment
+    labels the file fills go into ``amendment`` as label → (cell reference, text)."""
     grid = _Grid(path, calendar=pack.periods.kind != "monthly")
     labels: dict[str, int] = {}
     header = None
@@ -188,13 +195,17 @@ def read_table(path: Path, pack: RulePack) -> tuple[RatioTable | None, list[Issu
             break
         if first:
             key = first.lower().replace(" ", "_")
-            if key not in LABELS:
-                grid.issue(r, 0, "label", f"unknown label {first!r}; expected one of {', '.join(LABELS)}")
+            if key not in LABELS + AMENDMENT_LABELS:
+                grid.issue(r, 0, "label", f"unknown label {first!r}; expected one of "
+                           f"{', '.join(LABELS + AMENDMENT_LABELS)}")
             labels[key] = r
     if header is None:
         grid.issue(len(grid.rows), 0, "classes", "no header row starting with 'classes'")
         return None, grid.issues, None
-    value = {k: grid.text(r, 1, k, month=k.startswith("effective")) for k, r in labels.items()}
+    value = {k: grid.text(r, 1, k, month=k in _DATES) for k, r in labels.items()}
+    if amendment is not None:
+        amendment.update({k: (f"{col(1)}{labels[k] + 1}", value[k]) for k in AMENDMENT_LABELS
+                          if value.get(k)})
     cats, reason_col = {}, None
     for c in range(1, len(grid.rows[header])):
         name = grid.text(header, c, "header")

@@ -8,12 +8,15 @@ grid back (:mod:`rrr_engine.authoring.sheets.reader`: all problems at once, each
 writes the table into the pack's ratios file in place (:mod:`rrr_engine.authoring.sheets.writer`), runs
 ``rrr rules check`` on the result in a scratch copy, and writes nothing if that fails. Ratios
 and band amounts stay exact: cells are text, a cell Excel stored as a binary number is
-refused with a pointer to it, and ``3%`` means ``0.03``.
+refused with a pointer to it, and ``3%`` means ``0.03``. Exported ``at`` a date, the grid shows
+the figures in force then; imported with ``amendment_from`` filled, the changed cells become
+the table's amendments (:mod:`rrr_engine.authoring.sheets.amend`) and the table's rows stay.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import shutil
 import tempfile
@@ -21,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from pydantic import ValidationError
+
+from rrr_engine.authoring.sheets.amend import amend_from_sheet
 from rrr_engine.authoring.sheets.cell_text import cell_text
 from rrr_engine.authoring.sheets.reader import col, read_table
 from rrr_engine.authoring.sheets.writer import (
@@ -30,10 +36,12 @@ from rrr_engine.authoring.sheets.writer import (
     write_atomically,
 )
 from rrr_engine.errors import RuleFileError
+from rrr_engine.periods import Month
 from rrr_engine.rules.bands import Cell
 from rrr_engine.rules.issues import Issue, counted
-from rrr_engine.rules.model import RatioTable
+from rrr_engine.rules.model import Effective, RatioTable
 from rrr_engine.rules.pack import RulePack, load_pack
+from rrr_engine.rules.spans import Point
 from rrr_engine.safe_files import write_atomic, write_text
 from rrr_engine.sheet_safety import inert
 
@@ -50,25 +58,44 @@ NOTE = ("Decision table for ratio table {table} of rule pack {pack}. One row per
         "empty effective_to is open. In Excel keep every cell as Text. Import with: rrr rules "
         "import FILE --into PACK --table {table}")
 
+AMEND_NOTE = (" The figures are those in force on {at}. To amend them from amendment_from, type "
+              "the new figures and the amending document (amendment_citation_document and "
+              "_article); the import adds each changed cell as an amendment of the table from "
+              "that date and leaves the table's own rows, dates and citation as they are.")
 
-def table_grid(pack: RulePack, table: RatioTable) -> list[list[str]]:
-    """The decision table as rows of text cells."""
+
+def table_grid(pack: RulePack, table: RatioTable, at: Point | None = None) -> list[list[str]]:
+    """The decision table as rows of text cells; with ``at``, the figures in force then (the
+    table as amended), ready to be amended from ``at``."""
     cats = list(pack.header.categories)
     c, eff = table.citation, table.effective
     dates = ("maintenance months (YYYY-MM)" if pack.periods.kind == "monthly" else
              "days (YYYY-MM-DD; a rule governs the periods that start within its dates)")
     note = NOTE.format(table=table.id, pack=pack.id, currency=pack.header.domestic_currency,
                        dates=dates)
+    if at is not None:
+        note += AMEND_NOTE.format(at=at)
     grid = [["rrr-engine ratio table", note],
             ["pack", pack.id], ["table", table.id], ["title", table.title],
             ["effective_from", str(eff.from_)], ["effective_to", "" if eff.to is None else str(eff.to)],
             ["citation_document", c.document], ["citation_article", c.article],
             ["citation_clause", c.clause or ""],
-            ["citation_amended_by", "; ".join(c.amended_by)], ["citation_note", c.note or ""], [],
-            ["classes", *cats, "unset_reason"]]
-    for row in table.rows:
-        cells = ["" if cat not in row.values else cell_text(row.values[cat]) for cat in cats]
-        grid.append([", ".join(row.classes), *cells, row.unset_reason or ""])
+            ["citation_amended_by", "; ".join(c.amended_by)], ["citation_note", c.note or ""]]
+    if at is not None:
+        grid += [["amendment_from", str(at)], *([f"amendment_citation_{part}", ""]
+                                                for part in ("document", "article", "clause",
+                                                             "note"))]
+    grid += [[], ["classes", *cats, "unset_reason"]]
+    for r, row in enumerate(table.rows):
+        # with ``at``, a row whose classes were amended apart splits into one row per figure set
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for cls in row.classes:
+            cells = tuple("" if cat not in row.values else cell_text(
+                row.values[cat] if at is None else table.cell_at(r, cls, cat, at)[0])
+                for cat in cats)
+            groups.setdefault(cells, []).append(cls)
+        for cells, classes in groups.items():
+            grid.append([", ".join(classes), *cells, row.unset_reason or ""])
     return grid
 
 
@@ -80,10 +107,28 @@ def _find(pack: RulePack, table_id: str) -> RatioTable:
                         f"{', '.join(t.id for t in pack.ratios) or 'none'}", file=pack.path)
 
 
-def export_table(pack_dir: Path, table_id: str, out: Path) -> Path:
-    """Write ratio table ``table_id`` of the pack to ``out`` (.csv or .xlsx)."""
+def export_table(pack_dir: Path, table_id: str, out: Path, at: str | None = None) -> Path:
+    """Write ratio table ``table_id`` of the pack to ``out`` (.csv or .xlsx); with ``at``
+    (a month, or a calendar pack's day), the figures in force then, ready to amend."""
     pack = load_pack(pack_dir)
-    grid = table_grid(pack, _find(pack, table_id))
+    table = _find(pack, table_id)
+    point = None
+    if at is not None:
+        try:
+            bound = Effective.model_validate({"from": at}).from_
+        except ValidationError:
+            raise RuleFileError(f"--at {at!r} is not a month (YYYY-MM) or a day (YYYY-MM-DD)",
+                                file=pack.path) from None
+        point = bound if pack.periods.kind == "monthly" else (
+            bound.first if isinstance(bound, Month) else bound)
+        if isinstance(point, dt.date) and pack.periods.kind == "monthly":
+            raise RuleFileError(f"--at {at}: pack {pack.id} is dated by months (YYYY-MM)",
+                                file=pack.path)
+        if not table.effective.covers(point):
+            raise RuleFileError(f"--at {at}: table {table.id} is not in force then "
+                                f"({table.effective.from_} to {table.effective.to or 'open'})",
+                                file=pack.path)
+    grid = table_grid(pack, table, point)
     suffix = out.suffix.lower()
     if suffix == ".csv":
         buf = io.StringIO()
@@ -178,7 +223,8 @@ def import_table(file: Path, pack_dir: Path, table_id: str) -> ImportOutcome:
     from rrr_engine.authoring.check.report import check_pack
     pack = load_pack(pack_dir)
     outcome = ImportOutcome(file, table_id)
-    table, outcome.issues, named_pack = read_table(file, pack)
+    amendment: dict[str, tuple[str, str]] = {}
+    table, outcome.issues, named_pack = read_table(file, pack, amendment)
     if table is not None and table.id != table_id:
         outcome.issues.append(Issue("error", "cell", str(file), None, "table",
                                     f"the file holds table {table.id!r}, not {table_id!r}"))
@@ -188,6 +234,20 @@ def import_table(file: Path, pack_dir: Path, table_id: str) -> ImportOutcome:
     if table is None or outcome.issues:
         return outcome
     existing = next((t for t in pack.ratios if t.id == table_id), None)
+    if "amendment_from" in amendment:
+        if existing is None:
+            outcome.issues.append(Issue("error", "cell", str(file), None, "amendment_from",
+                                        f"pack {pack.id} has no table {table_id!r} to amend"))
+            return outcome
+        table, outcome.issues = amend_from_sheet(existing, table, file, amendment)
+        if table is None:
+            return outcome
+    elif amendment:
+        outcome.issues.append(Issue("error", "cell", str(file), None, "amendment_from",
+                                    "an amendment needs the date it takes effect from"))
+        return outcome
+    elif existing is not None:  # the sheet gives the table's own figures: amendments stay
+        table = table.model_copy(update={"amendments": existing.amendments})
     target = Path(pack.files.get("ratios") or pack_dir / "ratios.yaml")
     outcome.target = target
     if existing == table:

@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 from rrr_engine.money import dec_str
-from rrr_engine.rules.model import RatioRow, RatioTable
+from rrr_engine.rules.model import Citation, RatioRow, RatioTable
 from rrr_engine.safe_files import write_text
 
 __all__ = ["Layout", "layout_of", "render_table", "table_span", "with_table", "write_atomically"]
@@ -88,25 +88,34 @@ def render_table(table: RatioTable, categories: list[str], indent: int = 2,
     if table.effective.to is not None:
         eff += f", to: {date(table.effective.to)}"
     lines.append(f"{inner}effective: {{{eff}}}")
-    c = table.citation
+    lines += _citation(table.citation, inner, layout)
+    lines.append(f"{inner}rows:")
+    for row in table.rows:
+        lines += _row(row, categories, inner, layout)
+    if table.amendments:
+        lines.append(f"{inner}amendments:")
+    for amendment in table.amendments:
+        item = RatioRow(classes=amendment.classes, values=amendment.values)
+        lines.append(f"{inner}  - from: {date(amendment.from_)}")
+        lines += [f"{inner}  " + line[len(inner) + 2:].replace("- classes", "  classes", 1)
+                  for line in _row(item, categories, inner, layout)]
+        lines += _citation(amendment.citation, inner + "    ", layout)
+    return lines
+
+
+def _citation(c: Citation, inner: str, layout: Layout) -> list[str]:
     amended = f"[{', '.join(_quoted(d) for d in c.amended_by)}]" if c.amended_by else None
     parts = [("document", _quoted(c.document)), ("article", _quoted(c.article)),
              ("clause", c.clause and _quoted(c.clause)), ("amended_by", amended),
              ("note", c.note and _quoted(c.note))]
     if layout.citation_block:
-        lines.append(f"{inner}citation:")
-        lines += [f"{inner}  {k}: {v}" for k, v in parts if v is not None]
-    else:
-        # document, article and clause on the first line; amended_by and note on their own
-        first = f"{inner}citation: {{" + ", ".join(f"{k}: {v}" for k, v in parts[:3] if v is not None)
-        more = [f"{k}: {v}" for k, v in parts[3:] if v is not None]
-        pad = " " * (len(inner) + len("citation: {"))
-        lines += [first + ("," if more else "}")]
-        lines += [pad + m + ("," if i < len(more) - 1 else "}") for i, m in enumerate(more)]
-    lines.append(f"{inner}rows:")
-    for row in table.rows:
-        lines += _row(row, categories, inner, layout)
-    return lines
+        return [f"{inner}citation:", *(f"{inner}  {k}: {v}" for k, v in parts if v is not None)]
+    # document, article and clause on the first line; amended_by and note on their own
+    first = f"{inner}citation: {{" + ", ".join(f"{k}: {v}" for k, v in parts[:3] if v is not None)
+    more = [f"{k}: {v}" for k, v in parts[3:] if v is not None]
+    pad = " " * (len(inner) + len("citation: {"))
+    return [first + ("," if more else "}"),
+            *(pad + m + ("," if i < len(more) - 1 else "}") for i, m in enumerate(more))]
 
 
 def _field(item: yaml.Node, name: str) -> yaml.Node | None:
