@@ -23,7 +23,7 @@ from rrr_engine.rules.pack import RulePack
 
 __all__ = ["Change", "Detail", "PackDiff", "diff_packs"]
 
-_RULE_KINDS = ("ratios", "exemptions", "reductions", "interest", "allowances")
+_RULE_KINDS = ("ratios", "exemptions", "reductions", "interest", "allowances", "daily_minimum")
 
 
 @dataclass(frozen=True)
