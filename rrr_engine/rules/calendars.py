@@ -1,13 +1,13 @@
 """Period calendars: a pack's maintenance periods, and the computation period of each.
 
 A pack's ``periods:`` section says which kind it is. ``monthly`` (the default, Vietnam): the
-maintenance period is a calendar month, named ``YYYY-MM``, and the computation period the
-month ``computation_lag_months`` before it. ``calendar`` (the ECB, Regulation D): an explicit
-list of dated maintenance periods with ids, each with its computation period given or derived
-by one rule (the whole calendar month N months before the start's month, or N days that end a
-fixed number of days before the start). A ``repeat`` rule generates back-to-back periods of a
-fixed length (fortnights) instead of listing each. ``base`` says how the reserve base is taken from the
-computation period: the ``daily_average`` of every calendar day, or the balance at its end
+maintenance period is a calendar month, named ``YYYY-MM``, and the computation period the month
+``computation_lag_months`` before it. ``calendar`` (the ECB, Regulation D): an explicit list of
+dated maintenance periods with ids, each with its computation period given or derived by one
+rule (the whole calendar month N months before the start's month, or N days that end a fixed
+number of days before the start). A ``repeat`` rule generates back-to-back periods of a fixed
+length (fortnights) instead of listing each. ``base`` says how the reserve base is taken from
+the computation period: the ``daily_average`` of every calendar day, or the balance at its end
 (``end_of_period``, a balance-sheet reference date).
 
 Rules are dated by months in a monthly pack and by days in a calendar pack, where a rule is in

@@ -108,7 +108,8 @@ def test_no_holdings_no_daily_minimum_and_other_packs_unchanged(engine):
 
 def test_daily_minimums_apply_only_to_the_reserves_named():
     rule = DailyMinimum.model_validate({
-        "id": "f", "effective": {"from": "2024-01-01"}, "citation": {"document": "L", "article": "1"},
+        "id": "f", "effective": {"from": "2024-01-01"},
+        "citation": {"document": "L", "article": "1"},
         "applies_to": "foreign", "share": "0.5"})
 
     class Span:
