@@ -32,7 +32,7 @@ from rrr_engine.rules.spans import Point, Span, before
 
 __all__ = ["Change", "Detail", "FigureChange", "PackDiff", "diff_packs"]
 
-_RULE_KINDS = ("ratios", "exemptions", "reductions", "interest", "allowances")
+_RULE_KINDS = ("ratios", "exemptions", "reductions", "interest", "allowances", "daily_minimum")
 
 
 @dataclass(frozen=True)

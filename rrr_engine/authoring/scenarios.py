@@ -3,8 +3,8 @@
 A scenario gives institutions, balances (a constant amount over a date range is the usual
 shorthand; default range: the whole computation period), FX rates and holdings (default: the
 whole maintenance period), and what must come out: status, exemption, ratios and amounts per
-category (and per tranche of a tiered cell), allowances, totals, the periods, finding codes,
-or an error. ``period`` is a month (``2025-10``) or a calendar pack's period id. :func:`run_scenario` returns the list of differences (empty when it passes) and the
+category (and per tranche of a tiered cell), allowances, totals, a daily minimum's floor and
+the days below it, the periods, finding codes, or an error. ``period`` is a month (``2025-10``) or a calendar pack's period id. :func:`run_scenario` returns the list of differences (empty when it passes) and the
 rules the scenario exercised, for coverage; pytest collects these files through
 :mod:`rrr_engine.authoring.pytest_plugin`, ``rrr rules test`` runs them directly.
 """
@@ -67,6 +67,14 @@ class ExpectLine(_M):
     tranches: list[ExpectTranche] | None = None
 
 
+class ExpectDailyMinimum(_M):
+    """One currency's daily floor: the amount, and every day below it with its gap."""
+
+    share: Exact | None = None
+    minimum: Exact | None = None
+    days_below: dict[dt.date, Exact] | None = None  # day -> amount short; exactly these days
+
+
 class Expect(_M):
     institution: str
     status: str | None = None
@@ -79,6 +87,7 @@ class Expect(_M):
     interest: dict[str, Exact] | None = None
     required_before_allowances: dict[str, Exact] | None = None
     allowances: dict[str, Exact] | None = None  # rule id -> amount deducted
+    daily_minimum: dict[str, ExpectDailyMinimum] | None = None  # currency -> floor and days
     computation_period: str | None = None
     version: str | None = None  # the ruleset version applied
     period_dates: dict[str, str] | None = None
@@ -200,6 +209,17 @@ def run_scenario(engine: Engine, sc: Scenario) -> ScenarioOutcome:
             if want is not None:
                 got = {c: Decimal(v) for c, v in (out.get(key) or {}).items()}
                 check(key, got, want)
+        for ccy, want_min in (exp.daily_minimum or {}).items():
+            got_min = (out.get("daily_minimum") or {}).get(ccy)
+            if got_min is None:
+                diffs.append(f"{exp.institution}: daily_minimum.{ccy}: expected, got none")
+                continue
+            check(f"daily_minimum.{ccy}.share", Decimal(got_min["share"]), want_min.share)
+            check(f"daily_minimum.{ccy}.minimum", Decimal(got_min["minimum"]), want_min.minimum)
+            if want_min.days_below is not None:
+                check(f"daily_minimum.{ccy}.days_below",
+                      {dt.date.fromisoformat(d["date"]): Decimal(d["short"])
+                       for d in got_min["days_below"]}, want_min.days_below)
         codes = [f["code"] for f in out["findings"]]
         for code in exp.findings or ():
             if code not in codes:

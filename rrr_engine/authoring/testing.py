@@ -2,7 +2,8 @@
 
 Each scenario of ``scenarios/*.yaml`` runs through :func:`rrr_engine.authoring.scenarios.run_scenario`.
 A rule is *exercised* by a scenario whose result it produced (the ratio table, exemption and
-reductions of a line; the allowances deducted; the interest rules when holdings are given) and
+reductions of a line; the allowances deducted; the interest and daily-minimum rules when
+holdings are given) and
 a status by a scenario where an institution holds it in the scenario's maintenance period (a
 month, or a calendar pack's period). A scenario that expects an error produces no figures; the rules
 the matching kernel fired for it are listed apart, as *reached by an expected error*, because
@@ -102,7 +103,7 @@ class TestReport:
         return "\n".join(out) + "\n"
 
 
-_SECTIONS = ("ratios", "exemptions", "reductions", "allowances", "interest")
+_SECTIONS = ("ratios", "exemptions", "reductions", "allowances", "interest", "daily_minimum")
 
 
 def _catalogue(engine: Engine) -> dict[str, str]:
@@ -149,6 +150,7 @@ def _run(engine: Engine, sc: Scenario, file: str) -> ScenarioRun:
         outcome.differences.append(f"cannot compute coverage: {exc}")
     if outcome.rules and sc.holdings is not None:
         rules |= {f"interest.{r.id}" for r in pack.in_force(month)["interest"]}
+        rules |= {f"daily_minimum.{r.id}" for r in pack.in_force(month)["daily_minimum"]}
     return ScenarioRun(sc, file, outcome.differences, rules, reached)
 
 

@@ -27,8 +27,8 @@ from rrr_engine.errors import MissingDataError
 from rrr_engine.money import exact
 from rrr_engine.periods import DatedPeriod, Month
 
-__all__ = ["MonthlyAverage", "balance_at", "daily_series", "key_label", "monthly_average",
-           "period_average"]
+__all__ = ["MonthlyAverage", "balance_at", "daily_series", "end_of_day", "key_label",
+           "monthly_average", "period_average"]
 
 K = TypeVar("K", bound=Hashable)
 _DAY = dt.timedelta(days=1)
@@ -154,6 +154,15 @@ def monthly_average(series: Mapping[dt.date, Mapping[K, Decimal]], month: Month 
 
 
 period_average = monthly_average  # the same arithmetic over any DatedPeriod
+
+
+def end_of_day(series: Mapping[dt.date, Mapping[K, Decimal]], period: Any
+               ) -> Iterator[tuple[dt.date, dict[K, Decimal]]]:
+    """Each day of ``period`` with every key's closing balance, carried as the average
+    carries it (the average has already refused or listed missing days); a key with no
+    balance yet is absent, i.e. nothing held."""
+    for day, state, _, _ in _carried(series, period.first, period.last):
+        yield day, dict(state or {})
 
 
 def balance_at(series: Mapping[dt.date, Mapping[K, Decimal]], period: Any, *,

@@ -20,6 +20,7 @@ from rrr_engine.core.averages import balance_at, daily_series, monthly_average
 from rrr_engine.core.findings import deadline_findings, filled_finding
 from rrr_engine.core.fx import check_election, convert, rates_for
 from rrr_engine.core.kernel import SCALE, Kernel
+from rrr_engine.core.minimums import daily_minimums, finding
 from rrr_engine.core.ratios import CellChoice, choose, line_amount, where
 from rrr_engine.core.result import ExemptionResult, InstitutionResult, Line
 from rrr_engine.core.status import statuses_in
@@ -209,7 +210,8 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
 
 def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
              holdings: list[HoldingRow], result: InstitutionResult) -> None:
-    """Holdings averaged over the maintenance period against the requirement, and interest."""
+    """Holdings averaged over the maintenance period against the requirement, interest, and
+    each day's holding against a daily minimum when the pack has one in force."""
     last = month.last
     mine = [h for h in holdings if h.date <= last]
     if not mine:
@@ -238,3 +240,9 @@ def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
             result.findings.append({
                 "code": "shortfall", "currency": ccy,
                 "message": f"average holding of {ccy} is below the requirement for {month}"})
+    floors = pack.in_force(month)["daily_minimum"]
+    if floors:  # every day's holding against a share of the requirement, besides the average
+        result.daily_minimum = daily_minimums(floors, result.required,
+                                              pack.header.domestic_currency, series, month)
+        result.findings.extend(finding(ccy, m) for ccy, m in result.daily_minimum.items()
+                               if m.days_below)

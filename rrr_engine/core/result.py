@@ -8,7 +8,9 @@ the printed lines by a minor unit; that is the declared policy.
 Fields added for the general rule language appear in the JSON only when they are in play, so
 a pack that uses none of them (Vietnam) keeps exactly its former output: a line's
 ``tranches`` (tiered cells), ``allowances`` with ``required_before_allowances`` (``required``
-is then net of them), and ``period_dates`` (calendar packs and reference-date bases).
+is then net of them), ``period_dates`` (calendar packs and reference-date bases), and
+``daily_minimum`` (a daily-minimum rule in force and holdings given: per currency the floor
+and the days held below it, which also count as a shortfall for :attr:`has_shortfall`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from rrr_engine.core.minimums import DailyMinimumResult
 from rrr_engine.models import Institution
 from rrr_engine.money import RoundingPolicy, dec_str
 from rrr_engine.periods import DatedPeriod, Month
@@ -85,10 +88,13 @@ class InstitutionResult:
     allowances: list[AllowanceLine] | None = None
     required_before_allowances: dict[str, Decimal] | None = None
     period_dates: dict[str, str] | None = None
+    daily_minimum: dict[str, DailyMinimumResult] | None = None
 
     @property
     def has_shortfall(self) -> bool:
-        return any(v > 0 for v in (self.shortfall or {}).values())
+        """The average is below the requirement, or a day is below a daily minimum."""
+        return (any(v > 0 for v in (self.shortfall or {}).values())
+                or any(m.days_below for m in (self.daily_minimum or {}).values()))
 
     def to_dict(self, rounding: RoundingPolicy) -> dict[str, Any]:
         """The contract's JSON object; amounts rounded by ``rounding``, ratios exact."""
@@ -146,4 +152,11 @@ class InstitutionResult:
         if self.held is not None:
             out.update(held=money(self.held), excess=money(self.excess),
                        shortfall=money(self.shortfall), interest=money(self.interest))
+        if self.daily_minimum is not None:
+            out["daily_minimum"] = {ccy: {
+                "rule": m.rule, "citation": m.citation, "share": _ratio(m.share),
+                "minimum": amount(m.minimum, ccy),
+                "days_below": [{"date": str(d.date), "held": amount(d.held, ccy),
+                                "short": amount(d.short, ccy)} for d in m.days_below]}
+                for ccy, m in self.daily_minimum.items()}
         return out

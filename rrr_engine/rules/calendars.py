@@ -1,12 +1,13 @@
 """Period calendars: a pack's maintenance periods, and the computation period of each.
 
 A pack's ``periods:`` section says which kind it is. ``monthly`` (the default, Vietnam): the
-maintenance period is a calendar month, named ``YYYY-MM``, and the computation period the
-month ``computation_lag_months`` before it. ``calendar`` (the ECB, Regulation D): an explicit
-list of dated maintenance periods with ids, each with its computation period given or derived
-by one rule (the whole calendar month N months before the start's month, or N days that end a
-fixed number of days before the start). ``base`` says how the reserve base is taken from the
-computation period: the ``daily_average`` of every calendar day, or the balance at its end
+maintenance period is a calendar month, named ``YYYY-MM``, and the computation period the month
+``computation_lag_months`` before it. ``calendar`` (the ECB, Regulation D): an explicit list of
+dated maintenance periods with ids, each with its computation period given or derived by one
+rule (the whole calendar month N months before the start's month, or N days that end a fixed
+number of days before the start). A ``repeat`` rule generates back-to-back periods of a fixed
+length (fortnights) instead of listing each. ``base`` says how the reserve base is taken from
+the computation period: the ``daily_average`` of every calendar day, or the balance at its end
 (``end_of_period``, a balance-sheet reference date).
 
 Rules are dated by months in a monthly pack and by days in a calendar pack, where a rule is in
@@ -104,6 +105,37 @@ class MaintenanceEntry(_Strict):
         return self
 
 
+_MAX_REPEATS = 10_000  # a few centuries of fortnights; a typo in a year stays a load error
+
+
+class RepeatRule(_Strict):
+    """Back-to-back maintenance periods of ``length_days`` days, the first starting on
+    ``from``, generated for every start on or before ``to`` (so the last one may end after
+    ``to``). Their ids are their start dates; each takes the calendar's computation rule."""
+
+    from_: dt.date = Field(alias="from")
+    to: dt.date
+    length_days: int = Field(ge=1)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RepeatRule:
+        if self.to < self.from_:
+            raise ValueError(f"to {self.to} is before from {self.from_}")
+        if (self.to - self.from_).days // self.length_days >= _MAX_REPEATS:
+            raise ValueError(f"more than {_MAX_REPEATS} periods; list fewer years")
+        return self
+
+    def starts(self) -> list[dt.date]:
+        step = dt.timedelta(days=self.length_days)
+        out, day = [], self.from_
+        while day <= self.to:
+            out.append(day)
+            day += step
+        return out
+
+
 class PeriodsSection(_Strict):
     """The ``periods:`` section of a pack."""
 
@@ -112,16 +144,17 @@ class PeriodsSection(_Strict):
     computation_lag_months: int | None = Field(default=None, ge=0)
     computation: ComputationRule | None = None
     maintenance: tuple[MaintenanceEntry, ...] = ()
+    repeat: RepeatRule | None = None
     citation: Citation | None = None
     note: str | None = None
 
     @model_validator(mode="after")
     def _kind(self) -> PeriodsSection:
-        if self.kind == "monthly" and (self.maintenance or self.computation):
-            raise ValueError("a monthly calendar has no maintenance list or computation rule; "
-                             "use kind: calendar")
-        if self.kind == "calendar" and not self.maintenance:
-            raise ValueError("kind calendar needs a maintenance list of periods")
+        if self.kind == "monthly" and (self.maintenance or self.computation or self.repeat):
+            raise ValueError("a monthly calendar has no maintenance list, repeat or computation "
+                             "rule; use kind: calendar")
+        if self.kind == "calendar" and not self.maintenance and self.repeat is None:
+            raise ValueError("kind calendar needs a maintenance list of periods, or a repeat rule")
         if self.kind == "calendar" and self.computation_lag_months is not None:
             raise ValueError("computation_lag_months is for monthly calendars; use computation")
         return self
@@ -238,21 +271,28 @@ def build_periods(doc: SourceDoc | None, data: Any, *, pack: str,
         lag = section.computation_lag_months
         return MonthlyPeriods(default_lag if lag is None else lag, section.base)
 
-    def fail(index: int, key: str, problem: str) -> NoReturn:
-        path = ("periods", "maintenance", index, key)
+    def fail(index: int | str, key: str, problem: str) -> NoReturn:
+        path: tuple[Any, ...] = (("periods", "repeat") if index == "repeat"
+                                 else ("periods", "maintenance", index, key))
         raise RuleFileError(problem, file=doc.file, line=doc.line_of(path),
                             field=".".join(map(str, path)))
 
+    entries = list(enumerate(section.maintenance))
+    if section.repeat is not None:  # generated periods, merged with the listed ones by date
+        length = dt.timedelta(days=section.repeat.length_days - 1)
+        entries += [("repeat", MaintenanceEntry(start=day, end=day + length))
+                    for day in section.repeat.starts()]
+        entries.sort(key=lambda item: item[1].start)
     periods: list[DatedPeriod] = []
     computations: dict[str, DatedPeriod] = {}
-    for index, entry in enumerate(section.maintenance):
+    for index, entry in entries:
         period = DatedPeriod(entry.id or entry.start.isoformat(), entry.start, entry.end)
         if period.id in computations:
             fail(index, "id", f"duplicate maintenance period id {period.id!r}")
         if periods and period.first <= periods[-1].last:
             fail(index, "start", f"period {period.id} starts {period.first}, not after the "
                  f"previous period {periods[-1].id} ends ({periods[-1].last}); list periods in "
-                 "date order without overlaps")
+                 "date order without overlaps (the repeat rule's periods included)")
         if entry.computation is not None:
             span = entry.computation
             computation = DatedPeriod(f"{span.start}..{span.end}", span.start, span.end)

@@ -2,9 +2,10 @@
 
 A pack declares its vocabulary (institution classes, reserve categories, currencies), its
 named settings (every interpretation the law leaves open), statuses derived from dated events,
-and dated, cited rules of five kinds: ratio tables (a cell is one ratio or marginal bands; a
+and dated, cited rules of six kinds: ratio tables (a cell is one ratio or marginal bands; a
 table's ``amendments:`` change some cells from a date on, each citing the amending document),
-exemptions, reductions, allowances (a fixed amount off the requirement) and interest rates.
+exemptions, reductions, allowances (a fixed amount off the requirement), interest rates and
+daily minimums (a floor on each day's holding as a share of the requirement).
 Its period calendar is :mod:`rrr_engine.rules.calendars`. Unknown fields are errors, so a misspelt
 key never silently drops a rule. Conditions are data (``when:``), compiled to durable_rules
 by :mod:`rrr_engine.core.kernel`; nothing here is code. docs/rule-language.md is the reference.
@@ -26,7 +27,10 @@ from rrr_engine.rules.bands import Band, Cell, cell_is_zero, parse_bands
 from rrr_engine.rules.deadlines import EventNotice, ReportDeadline
 from rrr_engine.rules.spans import Point
 
-__all__ = ["Allowance", "Amendment", "Band", "CategoryDef", "Citation", "Comparison", "Effective", "EventNotice", "Exemption", "InterestRate", "NotCovered", "PackHeader", "ProposedRatio", "RatioRow", "RatioTable", "Reduction", "ReportDeadline", "Setting", "StatusDef", "StatusEdge", "When", "cell_is_zero"]
+__all__ = ["Allowance", "Amendment", "Band", "CategoryDef", "Citation", "Comparison",
+           "DailyMinimum", "Effective", "EventNotice", "Exemption", "InterestRate", "NotCovered",
+           "PackHeader", "ProposedRatio", "RatioRow", "RatioTable", "Reduction", "ReportDeadline",
+           "Setting", "StatusDef", "StatusEdge", "When", "cell_is_zero"]
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -392,6 +396,25 @@ class InterestRate(_Strict):
     applies_to: Literal["domestic", "foreign"]
     annual_rate: Exact = Field(ge=0)
     day_count_basis: int = Field(default=365, gt=0)
+
+
+class DailyMinimum(_Strict):
+    """A floor on every day's holding, as a share of the period's requirement.
+
+    Besides the average over the maintenance period, the end-of-day holding in the reserve
+    currency of ``applies_to`` must be at least ``share`` × the requirement (net of
+    allowances) on each calendar day of the period; a day below it is reported, with the
+    amount it fell short by. ``share: "1"`` means the full requirement every day.
+    """
+
+    id: str
+    title: str = ""
+    effective: Effective
+    citation: Citation
+    applies_to: Literal["domestic", "foreign"]
+    share: Exact = Field(gt=0, le=1)
+
+    _f = field_validator("share", mode="before")(lambda cls, v: _no_float(v))
 
 
 class Allowance(_Strict):

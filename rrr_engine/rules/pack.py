@@ -26,6 +26,8 @@ from rrr_engine.rules.amendments import amendment_problems
 from rrr_engine.rules.calendars import MonthlyPeriods, Periods, build_periods
 from rrr_engine.rules.model import (
     Allowance,
+    DailyMinimum,
+    Effective,
     Exemption,
     InterestRate,
     NotCovered,
@@ -42,8 +44,8 @@ __all__ = ["RulePack", "load_pack"]
 
 _SECTIONS = ("pack", "settings", "statuses", "ratios", "exemptions", "reductions", "interest",
              "calendar", "allowances", "periods",
-             "not_covered")
-_RULE_KINDS = ("ratios", "exemptions", "reductions", "interest", "allowances")
+             "not_covered", "daily_minimum")
+_RULE_KINDS = ("ratios", "exemptions", "reductions", "interest", "allowances", "daily_minimum")
 _DAY = dt.timedelta(days=1)
 
 
@@ -78,6 +80,7 @@ class RulePack:
     allowances: list[Allowance] = field(default_factory=list)
     periods: Periods = field(default_factory=MonthlyPeriods)
     not_covered: list[NotCovered] = field(default_factory=list)  # deliberate gaps, for rules check
+    daily_minimum: list[DailyMinimum] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -87,7 +90,8 @@ class RulePack:
         return self.settings[name].value
 
     def all_rules(self) -> list[Any]:
-        return [*self.ratios, *self.exemptions, *self.reductions, *self.interest, *self.allowances]
+        return [*self.ratios, *self.exemptions, *self.reductions, *self.interest, *self.allowances,
+                *self.daily_minimum]
 
     @property
     def versions(self) -> list[Month] | list[dt.date]:
@@ -128,7 +132,7 @@ class RulePack:
         pick = lambda rules: [r for r in rules if r.effective.covers(point)]  # noqa: E731
         return {"ratios": pick(self.ratios), "exemptions": pick(self.exemptions),
                 "reductions": pick(self.reductions), "interest": pick(self.interest),
-                "allowances": pick(self.allowances)}
+                "allowances": pick(self.allowances), "daily_minimum": pick(self.daily_minimum)}
 
 
 def _resolve_settings(value: Any, settings: dict[str, Setting], doc: SourceDoc,
@@ -223,9 +227,16 @@ def _build(directory: Path, docs: dict[str, SourceDoc], sha: str) -> RulePack:
         calendar=_calendar(docs), sha256=sha, files={k: d.file for k, d in docs.items()},
         allowances=parsed("allowances", Allowance),
         periods=build_periods(periods_doc, periods_data, pack=header.id, default_lag=int(lag)),
-        not_covered=parsed("not_covered", NotCovered))
+        not_covered=parsed("not_covered", NotCovered),
+        daily_minimum=parsed("daily_minimum", DailyMinimum))
     _cross_check(pack, docs)
     return pack
+
+
+def _overlap(a: Effective, b: Effective) -> bool:
+    """Whether two rules' effective dates share a day."""
+    return ((a.last_day is None or b.first_day <= a.last_day)
+            and (b.last_day is None or a.first_day <= b.last_day))
 
 
 def _calendar(docs: dict[str, SourceDoc]) -> WorkingCalendar:
@@ -287,6 +298,12 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
         if rule.currency not in h.reserve_currencies:
             fail("allowances", index, ("currency",), f"currency {rule.currency!r} is not one "
                  f"the pack holds reserves in ({', '.join(h.reserve_currencies)})")
+    for index, rule in enumerate(pack.daily_minimum):
+        for other in pack.daily_minimum[:index]:
+            if other.applies_to == rule.applies_to and _overlap(other.effective, rule.effective):
+                fail("daily_minimum", index, ("effective",), f"in force together with "
+                     f"{other.id!r} for {rule.applies_to} reserves; one daily minimum applies at "
+                     "a time (end the earlier one the day before)")
     for index, table in enumerate(pack.ratios):
         for r, row in enumerate(table.rows):
             for name in row.classes:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["calendar_issues"]
 
-_SECTIONS = ("ratios", "exemptions", "reductions", "allowances", "interest")
+_SECTIONS = ("ratios", "exemptions", "reductions", "allowances", "interest", "daily_minimum")
 
 
 def calendar_issues(pack: RulePack, loc: Locator) -> list[Issue]:

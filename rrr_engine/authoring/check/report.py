@@ -26,6 +26,7 @@ from rrr_engine.rules.issues import SEVERITIES, Issue, Locator, counted
 from rrr_engine.rules.model import (
     Allowance,
     Exemption,
+    DailyMinimum,
     InterestRate,
     NotCovered,
     PackHeader,
@@ -51,7 +52,8 @@ __all__ = ["CheckReport", "PackUnreadable", "check_pack", "version_spans"]
 
 _RULES: dict[str, type[BaseModel]] = {
     "ratios": RatioTable, "exemptions": Exemption, "reductions": Reduction,
-    "interest": InterestRate, "allowances": Allowance, "not_covered": NotCovered}
+    "interest": InterestRate, "allowances": Allowance, "not_covered": NotCovered,
+    "daily_minimum": DailyMinimum}
 
 
 class PackUnreadable(RuleFileError):
