@@ -169,8 +169,8 @@ def test_missing_days_error_in_the_pack_refuses_the_left_out_row(tmp_path, capsy
                          FIXTURES / "bad_inputs" / "ok_bank.yaml", "--balances", balances,
                          "--period", "2025-10")
     assert code == 2 and out == ""
-    assert err == ("rrr: error: balances: no balances row on 2025-09-10 for vnd_long VND, which "
-                   "had a balance the day before (missing_days is 'error')\n")
+    assert err == ("rrr: error: institution X1: balances: no balances row on 2025-09-10 for "
+                   "vnd_long VND, which had a balance the day before (missing_days is 'error')\n")
 
 
 def test_holding_rows_left_out_are_listed_as_holdings(vn):
