@@ -246,10 +246,11 @@ class NightlyJob:
             raise
         summary.rows_written = self.kill.count
         d = summary.as_dict()
-        log.info("run %s finished: %s, %d date(s), %d result version(s) stored, %d shortfall(s), "
-                 "%d restatement(s), %d institution error(s)", run_id, summary.outcome, d["dates"],
+        log.info("run %s finished: %d date(s), %d result version(s) stored, %d shortfall(s), "
+                 "%d restatement(s), %d institution error(s); outcome %s", run_id, d["dates"],
                  d["results_written"], len(summary.shortfalls), len(summary.restated),
-                 len(summary.errors), extra={"fields": {"run_id": run_id}})
+                 len(summary.errors), summary.outcome,
+                 extra={"fields": {"run_id": run_id, "outcome": summary.outcome}})
         self.storage.finish_run(run_id, outcome=summary.outcome, exit_code=summary.exit_code,
                                 input_fingerprint=summary.input_fingerprint,
                                 summary=summary.as_dict())
