@@ -82,7 +82,7 @@ def test_a_version_1_database_is_upgraded_in_place(db_url):
     engine.dispose()
     with Storage.open(db_url) as s:
         with s.transaction() as conn:
-            assert current_version(conn) == len(MIGRATIONS) == 3
+            assert current_version(conn) == len(MIGRATIONS) == 4
             assert inspect(conn).has_table("rrr_audit_log")
         (run,) = s.runs()
     assert run["run_id"] == "r1" and (run["mode"], run["ruleset_approval"]) == (None, None)
