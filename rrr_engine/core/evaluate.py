@@ -10,7 +10,6 @@ days, deadlines, a shortfall) are returned as data with the result; malfunctions
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import (
     BaseModel,
@@ -30,11 +30,24 @@ from rrr_engine.notation import Exact
 
 if TYPE_CHECKING:
     from rrr_engine.models import Event, Institution
-    from rrr_engine.rules.model import PackHeader
 
 __all__ = ["AttributeDef", "EventDef", "ReportForm", "attribute_model", "attribute_values",
            "compared_attributes", "event_order_problem", "institution_problem", "normalised",
            "operations_start"]
+
+
+class PackHeader(Protocol):
+    """What the checks here read of a pack's header (:class:`rrr_engine.rules.model.PackHeader`,
+    which declares these and imports this module)."""
+
+    @property
+    def events(self) -> dict[str, EventDef]: ...
+    @property
+    def attributes(self) -> dict[str, AttributeDef]: ...
+    @property
+    def elective_reserve_currencies(self) -> tuple[str, ...]: ...
+    @property
+    def attribute_model(self) -> type[BaseModel]: ...
 
 
 class _Strict(BaseModel):
