@@ -414,7 +414,7 @@ def test_fx_rates_and_sbv_holdings_read_exactly(db_url):
     engine.dispose()
     assert {(r.date, r.currency) for r in rates} == {
         (d, c) for d in (dt.date(2025, 8, 31), dt.date(2025, 9, 30)) for c in ("USD", "EUR", "JPY")}
-    assert all(r.vnd_per_unit == r.vnd_per_unit.quantize(Decimal("0.01")) > 0 for r in rates)
+    assert all(r.domestic_per_unit == r.domestic_per_unit.quantize(Decimal("0.01")) > 0 for r in rates)
     assert {(h.institution_id, h.date, h.currency): h.amount for h in held} == {
         (i, d, c): Decimal(m) / Decimal(10) ** MINOR[c] for i, d, c, m in raw}
     assert len(held) == 2 * 12

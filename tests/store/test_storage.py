@@ -148,7 +148,7 @@ def test_snapshot_amounts_round_trip_exactly(store):
     assert str(amounts[("vnd_short", "VND")]) == "12345678901234567890.123456789"
     assert amounts[("fx_short", "EUR")] == D(1000)
     assert amounts[("fx_short", "JPY")] == D("0.000000000000000001")
-    assert back.snapshot.fx_rates[0].vnd_per_unit == D("26000.123456789012345678901")
+    assert back.snapshot.fx_rates[0].domestic_per_unit == D("26000.123456789012345678901")
 
 
 def test_same_value_with_other_trailing_zeros_is_the_same_snapshot():
