@@ -31,9 +31,12 @@ from rrr_corebank_sql import (
 )
 from rrr_corebank_sql import generate as gen
 from rrr_engine.errors import InputError
+from rrr_engine.rules.pack import load_pack
 from rrr_engine.hooks import spec as hookspecs
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corebank"
+ROOT = Path(__file__).resolve().parents[2]
+VN_PACK = ROOT / "rulesets" / "vn-sbv"
+FIXTURES = ROOT / "tests" / "fixtures" / "corebank"
 MINOR = {"VND": 0, "USD": 2, "EUR": 2, "JPY": 0}
 D1, D2 = dt.date(2025, 9, 30), dt.date(2025, 10, 1)
 
@@ -209,6 +212,28 @@ def test_constant_institution_id_replaces_the_column(db_url):
     assert _totals(rows) == dict(merged)
 
 
+def test_the_categories_are_the_packs(tmp_path):
+    """A rule's category is checked against the pack the engine runs, not a built-in list:
+    the ECB pack's category is accepted, a Vietnamese one refused there, naming the line."""
+    from rrr_corebank_sql import parse_mapping
+    text = (FIXTURES / "flat_mapping.yaml").read_text()
+    ecb = tuple(load_pack(ROOT / "rulesets" / "ecb-mro").header.categories)
+    vn = tuple(load_pack(VN_PACK).header.categories)
+    assert parse_mapping(text, categories=vn).classification  # the mapping is written for vn
+    with pytest.raises(InputError) as refused:
+        parse_mapping(text, categories=ecb)
+    message = str(refused.value)
+    assert "classification." in message and ".category" in message
+    first = next(i for i, line in enumerate(text.splitlines(), start=1) if "category: " in line)
+    assert f"<mapping>:{first}:" in message
+    assert "unknown category 'fx_overseas_ci'" in message and "overnight_deposits" in message
+    renamed = text
+    for category in vn:
+        renamed = renamed.replace(f"category: {category}", "category: overnight_deposits")
+    assert {r.category for r in parse_mapping(renamed, categories=ecb).classification
+            if r.category} == {"overnight_deposits"}
+
+
 def test_unmatched_account_is_an_error_with_count_and_example(db_url, flat_mapping):
     # A USD deposit with no term matches no rule (NULL matches no term condition).
     odd = [(90, "BANK_A", "USD", "4299", None, "company", False, False, False),
@@ -366,7 +391,8 @@ def _hooks():
 def test_generated_bank_totals_equal_an_independent_sum(db_url):
     generate_bank(db_url, accounts=300, start=START, end=END, seed=11)
     options = {"corebank_url": db_url, "corebank_mapping": str(sample_mapping_path())}
-    rows = _hooks().rrr_daily_balances(options=options, start=START, end=END)
+    rows = _hooks().rrr_daily_balances(options=options, start=START, end=END,
+                                       vocabulary=load_pack(VN_PACK).header)
     got = {(r.institution_id, r.date, r.category, r.currency): r.amount for r in rows}
     expected = _independent_totals(db_url)
     assert got == expected
