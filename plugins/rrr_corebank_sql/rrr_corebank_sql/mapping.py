@@ -13,6 +13,7 @@ numbers lives in :mod:`rrr_corebank_sql.loader`; turning rules into SQL in
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -211,10 +212,15 @@ class Mapping(_Model):
 
     def category_problems(self, categories: Sequence[str]) -> list[tuple[tuple[str | int, ...], str]]:
         """Rules whose category the rule pack does not declare, as ``(location, message)``."""
-        return [(("classification", i, "category"), f"unknown category {rule.category!r}; "
-                 f"the rule pack declares {', '.join(categories)}")
-                for i, rule in enumerate(self.classification)
-                if rule.category is not None and rule.category not in categories]
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        for i, rule in enumerate(self.classification):
+            if rule.category is None or rule.category in categories:
+                continue
+            near = difflib.get_close_matches(rule.category, categories, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            found.append((("classification", i, "category"), f"{rule.category!r} is not a "
+                          f"category of the rule pack; {hint}it declares {', '.join(categories)}"))
+        return found
 
     def problems(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Cross-section problems as ``(location, message)``, in file order."""
