@@ -56,7 +56,7 @@ class Engine:
         self.pack = rules if isinstance(rules, RulePack) else load_pack(rules)
         self.kernel = Kernel(self.pack, reuse_decisions=reuse_decisions)
         self.plugin_manager = make_manager(plugins, entry_points=entry_points)
-        self.hooks = Hooks(self.plugin_manager)
+        self.hooks = Hooks(self.plugin_manager, self.pack.header)
 
     def periods(self, period: str | Month | DatedPeriod) -> tuple[Any, Any]:
         """(maintenance period, computation period) for ``period``.
@@ -108,16 +108,10 @@ class Engine:
         return self.evaluate_each(period, institutions=institutions, balances=balances,
                                   fx_rates=fx_rates, holdings=holdings).strict()
 
-    def source_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
-        """``options`` plus the pack's vocabulary, which file adapters validate against."""
-        return {"classes": self.pack.header.classes,
-                "categories": tuple(self.pack.header.categories), **options}
-
     def evaluate_sources_each(self, period: str | Month | DatedPeriod,
                               options: Mapping[str, Any]) -> Batch:
         """:meth:`evaluate_each` with data from the plugins named by ``options``."""
         month, computation = self.periods(period)
-        options = self.source_options(options)
         start = computation.first - dt.timedelta(days=CARRY_WINDOW_DAYS)
         return self.evaluate_each(
             month, institutions=self.hooks.institutions(options),

@@ -1,7 +1,7 @@
 """Exact money arithmetic and the one place rounding happens.
 
 Every amount is a ``Decimal``; intermediate results (averages, FX conversions, ratio times
-base) keep 40 significant digits so that a conversion such as EUR→VND→USD carries no visible
+base) keep 40 significant digits so that a conversion such as EUR→đồng→USD carries no visible
 error, and :class:`RoundingPolicy` rounds once, when a figure is presented.
 """
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["CONTEXT", "RoundingPolicy", "dec_str", "exact"]
 
-# 40 digits: far beyond any balance sheet (10^15 VND needs 16) while divisions such as 1/31
+# 40 digits: far beyond any balance sheet (10^15 đồng needs 16) while divisions such as 1/31
 # or 27500/26000 stay exact to well under a millionth of a đồng before presentation.
 CONTEXT = Context(prec=40)
 
@@ -29,14 +29,13 @@ def exact() -> localcontext:
 class RoundingPolicy(BaseModel):
     """How a figure is rounded for presentation: per currency, to its minor unit.
 
-    Declared by the rule pack; the default is half-up to the currency's minor unit (whole
-    đồng, cents, whole yen).
+    Declared by the rule pack (``minor_units`` per currency: 0 for whole đồng or yen, 2 for
+    cents); a currency it does not name is rounded to ``default_minor_unit``.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     mode: Literal["half_up", "half_even"] = "half_up"
-    minor_units: dict[str, int] = Field(
-        default_factory=lambda: {"VND": 0, "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "JPY": 0})
+    minor_units: dict[str, int] = Field(default_factory=dict)
     default_minor_unit: int = 2
 
     def round(self, amount: Decimal, currency: str) -> Decimal:

@@ -32,6 +32,7 @@ from rrr_engine.authoring.explain_text import (
     totals,
     window,
 )
+from rrr_engine.core.evaluate import check_institution
 from rrr_engine.core.kernel import Decision
 from rrr_engine.core.result import InstitutionResult
 from rrr_engine.core.status import Window, statuses_in
@@ -39,6 +40,7 @@ from rrr_engine.engine import CARRY_WINDOW_DAYS, Engine
 from rrr_engine.errors import EvaluationError, InputError, NoRulesetInForce
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.periods import DatedPeriod, Month
+from rrr_engine.rules.vocabulary import compared_attributes
 
 __all__ = ["Decided", "decide", "explain", "percent", "read_for"]
 
@@ -57,8 +59,11 @@ def decide(engine: Engine, inst: Institution, month: Month | DatedPeriod) -> Dec
     pack = engine.pack
     version = pack.version_for(month)
     held = statuses_in(pack.statuses, inst, month, pack.periods)
-    attributes = {} if inst.agri_lending_share is None else {
-        "agri_lending_share": inst.agri_lending_share}
+    try:
+        values = check_institution(pack, inst)
+    except InputError:  # the evaluation, explained beside the decision, names the refusal
+        values = {}
+    attributes = compared_attributes(pack.header, values)
     return Decided(version, held, {
         cat: engine.kernel.decide(version, inst.class_, cat, frozenset(held), attributes)
         for cat in pack.header.categories})
@@ -165,7 +170,7 @@ def read_for(engine: Engine, institutions: str | Path, institution: str,
     """The institution and its rows from files, through the engine's plugins."""
     month, computation = engine.periods(month)
     hooks = engine.hooks
-    found = [i for i in hooks.institutions(engine.source_options({"institutions": institutions}))
+    found = [i for i in hooks.institutions({"institutions": institutions})
              if i.id == institution]
     if not found:
         raise InputError(f"institution {institution!r} is not in the file", file=institutions)
@@ -173,7 +178,7 @@ def read_for(engine: Engine, institutions: str | Path, institution: str,
     rows = None
     if balances:
         rows = [r for path in balances
-                for r in hooks.daily_balances(engine.source_options({"balances": path}), start,
+                for r in hooks.daily_balances({"balances": path}, start,
                                               computation.last) if r.institution_id == institution]
     rates = hooks.fx_rates({"fx_rates": fx_rates}, computation.first, computation.last) if fx_rates else []
     held = None

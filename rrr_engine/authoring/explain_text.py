@@ -11,12 +11,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
+
 from rrr_engine.core.kernel import Decision
 from rrr_engine.core.result import InstitutionResult
 from rrr_engine.core.status import Window, status_windows
 from rrr_engine.models import Institution
 from rrr_engine.money import dec_str, group_digits
 from rrr_engine.rules.model import StatusDef
+from rrr_engine.rules.vocabulary import attribute_values
 from rrr_engine.rules.yamlsrc import load_document
 
 __all__ = ["Writer", "allowances", "category", "cite", "conditions", "events", "percent",
@@ -235,6 +238,15 @@ def category(w: Writer, inst: Institution, cat: str, decision: Decision, line: A
     w.say(f"= {w.money(line.required, ccy)} (effective ratio {percent(line.ratio)} of the base)", 3)
 
 
+def _given(w: Writer, inst: Institution, field: str) -> dict[str, Decimal]:
+    """The institution's ratios attribute ``field``, parsed; none when it is malformed (the
+    evaluation names that)."""
+    try:
+        return attribute_values(w.pack.header, inst)[field] or {}
+    except ValidationError:
+        return {}
+
+
 def _options(w: Writer, inst: Institution, cat: str, decision: Decision, cell: Any) -> list[str]:
     """What each reduction would make of the cell."""
     out = []
@@ -247,7 +259,8 @@ def _options(w: Writer, inst: Institution, cat: str, decision: Decision, cell: A
             out.append(f"{rid}: factor {rule.factor} × {percent(cell)} = "
                        f"{percent(rule.factor * cell)}")
             continue
-        proposed = inst.proposed_vnd_ratios.get(cat)
+        field = w.pack.header.ratios_attribute(rule.proposed.field)
+        proposed = _given(w, inst, field).get(cat)
         if proposed is None:
             out.append(f"{rid}: no ratio proposed for {cat}, so none")
         elif isinstance(cell, tuple):

@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from rrr_engine.engine import Engine
-from rrr_engine.errors import RrrError
+from rrr_engine.errors import InputError, RrrError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
-from rrr_engine.notation import Exact
+from rrr_engine.notation import Exact, exact_decimal
 from rrr_engine.periods import days_between
 from rrr_engine.rules.yamlsrc import load_document, parse_model
 
@@ -44,9 +44,27 @@ class Span(_M):
 
 
 class Rate(_M):
+    """A balance-sheet rate: ``domestic_per_unit``, or the same under the pack's own name for
+    it (``pack.fx_rate_column``), which :func:`run_scenario` checks."""
+
+    model_config = ConfigDict(extra="allow")
     date: dt.date
     currency: str
-    vnd_per_unit: Exact
+    domestic_per_unit: Exact | None = None
+
+    def value(self, columns: tuple[str, ...]) -> Decimal:
+        """The rate, under one of ``columns``; an :class:`InputError` naming them otherwise."""
+        given: dict[str, Any] = ({} if self.domestic_per_unit is None
+                                 else {"domestic_per_unit": self.domestic_per_unit})
+        given.update(self.model_extra or {})
+        if len(given) != 1 or next(iter(given)) not in columns:
+            raise InputError(f"a rate of {self.currency} on {self.date} has one of "
+                             f"{', '.join(columns)}; found {', '.join(given) or 'none'}",
+                             field="fx_rates")
+        try:
+            return Decimal(exact_decimal(next(iter(given.values()))))
+        except ValueError as exc:
+            raise InputError(str(exc), field=f"fx_rates.{next(iter(given))}") from None
 
 
 class ExpectTranche(_M):
@@ -147,10 +165,11 @@ def run_scenario(engine: Engine, sc: Scenario) -> ScenarioOutcome:
     """Run one scenario; the outcome lists every difference from what it expects."""
     diffs: list[str] = []
     try:
+        columns = engine.pack.header.fx_rate_columns
         results = engine.evaluate(
             sc.period, institutions=sc.institutions,
             balances=_expand(engine, sc, sc.balances, False),
-            fx_rates=[FxRate(r.date, r.currency, r.vnd_per_unit) for r in sc.fx_rates],
+            fx_rates=[FxRate(r.date, r.currency, r.value(columns)) for r in sc.fx_rates],
             holdings=None if sc.holdings is None else _expand(engine, sc, sc.holdings, True))
     except RrrError as exc:
         if sc.expect_error and exc.__class__.__name__ == sc.expect_error.type \

@@ -1,7 +1,7 @@
 """``rrr demo``: a synthetic bank end to end - core-banking database, nightly job, reports.
 
 Creates a sample core-banking SQLite database with the ``rrr_corebank_sql`` generator (deposit
-products, GL accounts, VND and FX accounts of individuals, companies and credit institutions,
+products, GL accounts, domestic-currency and FX accounts of individuals, companies and credit institutions,
 margin deposits, overseas branches, an SBV payment account, balance-sheet FX rates), then runs
 the nightly job over every calendar day from 1 August to 3 October 2025 through the corebank
 plugin: September's and October's requirements are evaluated on their first days (October
@@ -99,11 +99,12 @@ def run(args: argparse.Namespace) -> int:
         finally:
             progress.close()
         print(render_summary(summary, storage.url), end="")
-        print(_explain(storage, out, time.monotonic() - clock))
+        print(_explain(storage, out, time.monotonic() - clock,
+                       engine.pack.header.domestic_currency))
     return 0
 
 
-def _explain(storage: Any, out: Path, seconds: float) -> str:
+def _explain(storage: Any, out: Path, seconds: float, domestic: str) -> str:
     """The figures a first-time user looks for, and where the files are."""
     from rrr_engine.store.results import latest_for_period
 
@@ -115,7 +116,7 @@ def _explain(storage: Any, out: Path, seconds: float) -> str:
                 p = r.presented
 
                 def shown(values: dict[str, str]) -> str:
-                    ordered = sorted(values.items(), key=lambda cv: (cv[0] != "VND", cv[0]))
+                    ordered = sorted(values.items(), key=lambda cv: (cv[0] != domestic, cv[0]))
                     return ", ".join(f"{c} {Decimal(v):,}" for c, v in ordered)
 
                 figures = shown(p["required"])

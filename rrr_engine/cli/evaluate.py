@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--rules", required=True, help="rule pack directory, e.g. rulesets/vn-sbv")
     p.add_argument("--institutions", required=True, help="institutions YAML or JSON")
     p.add_argument("--balances", required=True, help="balances CSV")
-    p.add_argument("--fx-rates", help="FX rates CSV (date,currency,vnd_per_unit)")
+    p.add_argument("--fx-rates", help="FX rates CSV (date,currency,domestic_per_unit; the last "
+                   "column may instead bear the pack's name for it, pack.fx_rate_column)")
     p.add_argument("--holdings", help="central-bank holdings CSV")
     p.add_argument("--period", required=True,
                    help="maintenance period: YYYY-MM for a monthly pack (vn-sbv), or a period "

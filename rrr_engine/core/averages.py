@@ -44,7 +44,7 @@ class MonthlyAverage:
 
 
 def key_label(key: Any) -> str:
-    """``vnd_short VND`` for a (category, currency) key, ``VND`` for a currency."""
+    """``deposits EUR`` for a (category, currency) key, ``EUR`` for a currency."""
     return " ".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 

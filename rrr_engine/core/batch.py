@@ -10,8 +10,8 @@ institution, the field to fix and what is expected, and is part of the JSON cont
 
     {"institution_id": "BANK7", "institution_name": "...", "maintenance_period": "2025-10",
      "status": "error",
-     "error": {"code": "ratio_below_floor", "field": "proposed_vnd_ratios.vnd_short",
-               "message": "institution BANK7 (class other_ci), category vnd_short, ..."}}
+     "error": {"code": "ratio_below_floor", "field": "proposed_ratios.short_term",
+               "message": "institution BANK7 (class bank), category short_term, ..."}}
 
 ``code`` is the error's class in snake case (``input_error``, ``missing_data_error``,
 ``ratio_below_floor``, ``no_rule_applies``, ``ambiguous_rules``, ``plugin_error``, ...).

@@ -10,7 +10,6 @@ days, deadlines, a shortfall) are returned as data with the result; malfunctions
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -29,14 +28,14 @@ from rrr_engine.models import ID_LENGTH, BalanceRow, FxRate, HoldingRow, Institu
 from rrr_engine.money import exact
 from rrr_engine.periods import DatedPeriod, Month
 from rrr_engine.rules.pack import RulePack
+from rrr_engine.rules.vocabulary import (
+    attribute_values,
+    compared_attributes,
+    institution_problem,
+    operations_start,
+)
 
 __all__ = ["check_institution", "evaluate_institution"]
-
-
-def _opened_in(inst: Institution, period: Any) -> dt.date | None:
-    days = [e.date for e in inst.events if e.type == "commenced_operations"
-            and period.first <= e.date <= period.last]
-    return min(days) if days else None
 
 
 def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
@@ -49,13 +48,12 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
     ``holdings`` is ``None`` when no holdings source was given.
     """
     header = pack.header
-    check_institution(pack, inst)
+    values = check_institution(pack, inst)
     version = pack.version_for(month)
     computation = pack.periods.computation(month)
     held_statuses = statuses_in(pack.statuses, inst, month, pack.periods)
     statuses = frozenset(held_statuses)
-    attributes = {} if inst.agri_lending_share is None else {
-        "agri_lending_share": inst.agri_lending_share}
+    attributes = compared_attributes(header, values)
     decisions = {cat: kernel.decide(version, inst.class_, cat, statuses, attributes)
                  for cat in header.categories}
     result = InstitutionResult(
@@ -84,7 +82,7 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
     uncovered: dict[str, NoRuleApplies] = {}
     for cat, decision in decisions.items():
         if decision.ratios:
-            choices[cat] = choose(pack, inst, month, cat, decision)
+            choices[cat] = choose(pack, inst, month, cat, decision, values)
         else:  # fatal only if there is something to apply a ratio to (checked below)
             uncovered[cat] = NoRuleApplies(f"no ratio rule applies to {where(pack, inst, cat, month)}",
                                            institution=inst.id, category=cat, period=str(month),
@@ -126,8 +124,9 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
     return result
 
 
-def check_institution(pack: RulePack, inst: Institution) -> None:
-    """Refuse an institution record the rules cannot use, naming the field and what is expected."""
+def check_institution(pack: RulePack, inst: Institution) -> dict[str, Any]:
+    """Refuse an institution record the rules cannot use, naming the field and what is
+    expected; return its declared attributes, parsed (:mod:`rrr_engine.rules.vocabulary`)."""
     if not inst.id.isprintable():
         raise InputError(f"institution id {inst.id!r} contains a control character (NUL, tab, "
                          "newline, ...); expected printable text", field="id", institution=inst.id)
@@ -137,12 +136,20 @@ def check_institution(pack: RulePack, inst: Institution) -> None:
     if inst.class_ not in pack.header.classes:
         raise InputError(f"unknown institution class {inst.class_!r}; expected one of "
                          f"{', '.join(pack.header.classes)}", field="class", institution=inst.id)
-    share = inst.agri_lending_share
-    if share is not None and (share * SCALE) != (share * SCALE).to_integral_value():
-        # the kernel compares shares in millionths; a finer share would be decided on a rounding
-        raise InputError(f"{share} is finer than a millionth; expected a share with at most 6 "
-                         "decimal places, such as \"0.75\"", field="agri_lending_share",
-                         institution=inst.id)
+    problem = institution_problem(pack.header, inst)
+    if problem is not None:
+        where, message = problem
+        field = ".".join(map(str, where))
+        raise InputError(message, field=field, institution=inst.id)
+    values = attribute_values(pack.header, inst)
+    for name, share in compared_attributes(pack.header, values).items():
+        if (share * SCALE) != (share * SCALE).to_integral_value():
+            # the kernel compares attributes in millionths; a finer value would be decided
+            # on a rounding
+            raise InputError(f"{share} is finer than a millionth; expected a value with at most "
+                             "6 decimal places, such as \"0.75\"", field=name,
+                             institution=inst.id)
+    return values
 
 
 def _exemption(pack: RulePack, ids: list[str], held: dict) -> ExemptionResult:
@@ -174,7 +181,8 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
                          what="balances", institution=inst.id)
     else:
         avg = monthly_average(series, computation, missing_days=pack.setting("missing_days"),
-                              opened=_opened_in(inst, computation), what="balances",
+                              opened=operations_start(header, inst, computation.first,
+                                                      computation.last), what="balances",
                               institution=inst.id)
     if avg.filled_days:
         result.findings.append(filled_finding("balances", avg))
@@ -196,7 +204,8 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
         for (cat, ccy), amount in avg.averages.items():
             if header.categories[cat].kind == "foreign":
                 per_ccy[ccy] += convert(amount, ccy, header.domestic_currency, fx)
-        election = check_election(per_ccy, inst.reserve_currency, header.election_threshold)
+        election = check_election(per_ccy, inst.reserve_currency, header.election_threshold,
+                                  header.election_basis)
         if not election.holds:  # the law then says the pack's own foreign reserve currency
             fx_ccy = header.foreign_reserve_currency
             result.findings.append(election.finding(computation, str(fx_ccy)))

@@ -1,8 +1,9 @@
 """Foreign-currency reserve base: conversion through the domestic currency, and the election.
 
-Circular 30: every reservable FX deposit is converted to the foreign reserve currency (USD)
-through VND at the institution's balance-sheet rates; an institution may instead hold its FX
-reserve in EUR, JPY, GBP or CHF when that currency exceeds half of its reservable FX deposits.
+Every reservable FX deposit is converted to the pack's foreign reserve currency through the
+domestic currency at the institution's balance-sheet rates; an institution may instead hold its
+FX reserve in one of the pack's elective reserve currencies when that currency exceeds the
+pack's election threshold of its reservable FX deposits (Circular 30/2019/TT-NHNN, for one).
 Which day's rate is used is the pack setting ``fx_rate_day``. An election whose currency is not
 above the threshold does not hold: the reserve is then computed in the foreign reserve currency
 (:class:`Election` says so; the evaluation records it as a finding), it is not an error.
@@ -42,7 +43,7 @@ def rates_for(rates: Iterable[FxRate], month: Month, currencies: Iterable[str], 
             raise MissingDataError(f"no balance-sheet rate for {currency} dated in {month} "
                                    f"(needed to convert FX deposits)", field="fx_rates",
                                    currency=currency, period=str(month))
-        out[currency] = latest[currency].vnd_per_unit
+        out[currency] = latest[currency].domestic_per_unit
     return out
 
 
@@ -61,10 +62,11 @@ class Election:
     currency: str
     share: Decimal
     threshold: Decimal
+    basis: str | None = None  # the law that sets the test (``pack.election_basis``)
 
     @property
     def holds(self) -> bool:
-        """Circular 30: the election is allowed only when the share is above the threshold."""
+        """The election is allowed only when the share is above the threshold."""
         return self.share > self.threshold
 
     def finding(self, month: object, fallback: str) -> dict[str, str]:
@@ -74,14 +76,14 @@ class Election:
                 "reserve_currency": fallback, "message": (
                     f"elected reserve currency {self.currency} is {self.share:.4%} of reservable "
                     f"FX deposits in {month}, not above {self.threshold:.0%} (the test of "
-                    f"Circular 30/2019/TT-NHNN for holding the FX reserve in it): the FX reserve "
-                    f"is computed in {fallback}")}
+                    f"{self.basis or 'the pack'} for holding the FX reserve in it): the FX "
+                    f"reserve is computed in {fallback}")}
 
 
 def check_election(by_currency_domestic: Mapping[str, Decimal], elected: str,
-                   threshold: Decimal) -> Election:
+                   threshold: Decimal, basis: str | None = None) -> Election:
     """Share of ``elected`` in FX deposits given in domestic-currency terms, and the test."""
     total = sum(by_currency_domestic.values(), Decimal(0))
     with exact():
         share = by_currency_domestic.get(elected, Decimal(0)) / total if total else Decimal(0)
-    return Election(elected, share, threshold)
+    return Election(elected, share, threshold, basis)

@@ -11,6 +11,7 @@ line.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -61,9 +62,13 @@ def where(pack: RulePack, inst: Institution, cat: str, period: Any) -> str:
     return f"institution {inst.id} (class {inst.class_}), category {cat}, maintenance {noun} {period}"
 
 
-def choose(pack: RulePack, inst: Institution, period: Any, cat: str,
-           decision: Decision) -> CellChoice:
-    """The ratio rule, cell and reductions for one category (``decision.ratios`` not empty)."""
+def choose(pack: RulePack, inst: Institution, period: Any, cat: str, decision: Decision,
+           attributes: Mapping[str, Any]) -> CellChoice:
+    """The ratio rule, cell and reductions for one category (``decision.ratios`` not empty).
+
+    :param attributes: the institution's declared attributes, parsed (a ``proposed:``
+        reduction reads its ratios from one).
+    """
     where_ = where(pack, inst, cat, period)
     context = {"institution": inst.id, "category": cat, "period": str(period)}
     if len(decision.ratios) > 1:
@@ -85,19 +90,19 @@ def choose(pack: RulePack, inst: Institution, period: Any, cat: str,
         rule = next(r for r in pack.reductions if r.id == rid)
         if rule.factor is not None:
             candidates.append((rid, rule.factor, None))
-        elif cat in inst.proposed_vnd_ratios:
+        elif cat in attributes[held_in := pack.header.ratios_attribute(rule.proposed.field)]:
             if tiered:
                 raise EvaluationError(f"{where_}: reduction {rule.id} lets the institution "
                                       f"propose a ratio, but {table.id} gives this category "
                                       "tiered bands, which a single proposed ratio cannot replace",
                                       rule=rule.id, **context)
-            proposed = inst.proposed_vnd_ratios[cat]
+            proposed = attributes[held_in][cat]
             floor = class_ratio * rule.proposed.floor_fraction
             if proposed < floor:
                 raise RatioBelowFloor(
                     f"{where_}: proposed ratio {proposed} is below the floor {floor} "
                     f"({rule.proposed.floor_fraction} × {class_ratio}; {rule.id}, {rule.citation})",
-                    rule=rule.id, field=f"proposed_vnd_ratios.{cat}", **context)
+                    rule=rule.id, field=f"{held_in}.{cat}", **context)
             candidates.append((rid, None, proposed))
     choice = CellChoice(class_ratio, class_ratio, table_id, [], citations,
                         bands=cell if tiered else None)

@@ -21,7 +21,9 @@ from typing import Any, TypeVar
 from rrr_engine.errors import InputError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.notation import DECIMAL_EXPECTED, check_id, iso_date, plain_decimal, shown
-from rrr_engine.rules.yamlsrc import load_document, parse_model
+from rrr_engine.rules.model import PackHeader
+from rrr_engine.rules.vocabulary import institution_problem
+from rrr_engine.rules.yamlsrc import SourceDoc, load_document, parse_model
 from rrr_engine.safe_read import MiB, csv_rows
 
 __all__ = ["MAX_CSV_BYTES", "MAX_CSV_LINE", "read_balances", "read_fx_rates", "read_holdings",
@@ -36,8 +38,15 @@ MAX_CSV_LINE = 4096
 _CCY_CODE = re.compile("[A-Z]{3}")
 
 
-def read_institutions(path: str | Path, classes: tuple[str, ...] | None = None) -> list[Institution]:
-    """Institutions from a YAML or JSON list; ids unique, classes among ``classes`` if given."""
+def read_institutions(path: str | Path, classes: tuple[str, ...] | None = None, *,
+                      vocabulary: PackHeader | None = None) -> list[Institution]:
+    """Institutions from a YAML or JSON list; ids unique, classes among ``classes`` if given.
+
+    With the pack's ``vocabulary``, every record is also checked against its declarations
+    (event types and their order, the elected reserve currency, the institution attributes)
+    naming the file and line, and comes back with every declared attribute parsed (``null``
+    / ``{}`` when not given), as the evaluation reads it.
+    """
     doc = load_document(path, error=InputError)
     if doc.data is None:
         raise InputError("the file is empty (or only comments); expected a list of "
@@ -56,26 +65,50 @@ def read_institutions(path: str | Path, classes: tuple[str, ...] | None = None) 
             raise InputError(f"unknown institution class {inst.class_!r}; expected one of "
                              f"{', '.join(classes)}", file=path,
                              line=doc.line_of((index, "class")), field=f"{index}.class")
+        if vocabulary is not None:
+            inst = _declared(doc, index, inst, vocabulary)
         seen[inst.id] = index
         out.append(inst)
     return out
 
 
-def _rows(path: str | Path, header: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def _declared(doc: SourceDoc, index: int, inst: Institution, vocabulary: PackHeader) -> Institution:
+    """``inst`` checked against the pack's declarations, its attributes parsed."""
+    values = parse_model(doc, vocabulary.attribute_model, data=inst.attributes, prefix=(index,),
+                         error=InputError)
+    resolved = Institution.model_validate(
+        {**inst.model_dump(by_alias=True, exclude=set(inst.attributes)), **dict(values)})
+    problem = institution_problem(vocabulary, resolved)
+    if problem is not None:
+        where, message = (index, *problem[0]), problem[1]
+        if where[1] == "events" and len(where) == 2:
+            message = f"institution {inst.id}: {message}"
+        raise InputError(message, file=doc.file, line=doc.line_of(where),
+                         field=".".join(map(str, where)))
+    return resolved
+
+
+def _rows(path: str | Path, header: tuple[str, ...],
+          *aliases: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows under ``header`` (or one of its ``aliases``: the same columns under other
+    names), as dicts keyed by the names the file uses."""
     with csv_rows(path, limit=MAX_CSV_BYTES, max_line=MAX_CSV_LINE) as records:
         first = next(records, None)
         if first is None:
             raise InputError(f"the file is empty; expected the header {','.join(header)}",
                              file=path, line=1)
-        if tuple(h.strip() for h in first[1]) != header:
-            raise InputError(f"header must be exactly {','.join(header)}", file=path, line=1)
+        names = tuple(h.strip() for h in first[1])
+        if names not in (header, *aliases):
+            other = "".join(f" or {','.join(a)}" for a in aliases)
+            raise InputError(f"header must be exactly {','.join(header)}{other}", file=path,
+                             line=1)
         for line, row in records:
             if not row:
                 continue  # a blank line, as csv.DictReader skips it
             if len(row) != len(header):
                 raise InputError(f"expected {len(header)} columns, found {len(row)}",
                                  file=path, line=line)
-            yield line, {k: v.strip() for k, v in zip(header, row)}
+            yield line, {k: v.strip() for k, v in zip(names, row)}
 
 
 def _field(path: Any, line: int, name: str, text: str, parse: Callable[[str], T], expected: str) -> T:
@@ -101,7 +134,7 @@ def _currency(text: str) -> str:
 
 _AMOUNT = DECIMAL_EXPECTED.replace("a decimal number", "a decimal amount", 1)
 _DATE = "a date YYYY-MM-DD"
-_CCY = "an ISO currency code such as VND or USD"
+_CCY = "an ISO currency code such as USD (three capital letters)"
 
 
 Window = tuple[dt.date, dt.date] | None
@@ -141,17 +174,25 @@ def read_balances(path: str | Path, categories: tuple[str, ...], *,
     return out
 
 
-def read_fx_rates(path: str | Path, *, window: Window = None) -> list[FxRate]:
-    """Balance-sheet rates, VND per unit of currency (those dated in ``window``, if given)."""
+def read_fx_rates(path: str | Path, *, window: Window = None,
+                  columns: tuple[str, ...] = ("domestic_per_unit",)) -> list[FxRate]:
+    """Balance-sheet rates, units of the domestic currency per unit of a currency (those
+    dated in ``window``, if given).
+
+    :param columns: the names the rate column may have (the generic ``domestic_per_unit``,
+        then the pack's own, ``pack.fx_rate_column``); a message names the one the file uses.
+    """
     out = []
     seen: dict[tuple[dt.date, str], int] = {}
-    for line, r in _rows(path, ("date", "currency", "vnd_per_unit")):
+    header, *aliases = [("date", "currency", c) for c in columns]
+    for line, r in _rows(path, header, *aliases):
         day = _field(path, line, "date", r["date"], iso_date, _DATE)
         ccy = _field(path, line, "currency", r["currency"], _currency, _CCY)
-        rate = _field(path, line, "vnd_per_unit", r["vnd_per_unit"], plain_decimal,
+        named = next(c for c in columns if c in r)  # the file's name for it, in messages
+        rate = _field(path, line, named, r[named], plain_decimal,
                       DECIMAL_EXPECTED.replace("a decimal number", "a positive decimal rate", 1))
         if rate <= 0:
-            raise InputError(f"rate {rate} must be positive", file=path, line=line, field="vnd_per_unit")
+            raise InputError(f"rate {rate} must be positive", file=path, line=line, field=named)
         if (day, ccy) in seen:
             raise InputError(f"duplicate row (same date and currency as line {seen[day, ccy]})",
                              file=path, line=line)

@@ -19,6 +19,7 @@ import pluggy
 from rrr_engine.errors import PluginError
 from rrr_engine.hooks import spec as hookspecs
 from rrr_engine.models import BalanceRow, EmptyDay, FxRate, HoldingRow, Institution
+from rrr_engine.rules.model import PackHeader
 
 __all__ = ["DEFAULT_PLUGINS", "Hooks", "make_manager"]
 
@@ -43,10 +44,14 @@ def make_manager(plugins: Sequence[object] = (), *, entry_points: bool = True) -
 
 
 class Hooks:
-    """The only caller of ``pm.hook``: keyword arguments, typed results, named failures."""
+    """The only caller of ``pm.hook``: keyword arguments, typed results, named failures.
 
-    def __init__(self, pm: pluggy.PluginManager) -> None:
+    :param vocabulary: the pack's declarations, passed to every source hook as an argument.
+    """
+
+    def __init__(self, pm: pluggy.PluginManager, vocabulary: PackHeader) -> None:
         self._pm = pm
+        self.vocabulary = vocabulary
 
     def _required(self, name: str, value: Any, options: Mapping[str, Any]) -> Any:
         if value is None:
@@ -55,7 +60,8 @@ class Hooks:
         return value
 
     def institutions(self, options: Mapping[str, Any]) -> list[Institution]:
-        return list(self._required("institutions", self._pm.hook.rrr_institutions(options=options), options))
+        return list(self._required("institutions", self._pm.hook.rrr_institutions(
+            options=options, vocabulary=self.vocabulary), options))
 
     def daily_balances(self, options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[BalanceRow]:
         return self.day_balances(options, start, end)[0]
@@ -63,17 +69,20 @@ class Hooks:
     def day_balances(self, options: Mapping[str, Any], start: dt.date,
                      end: dt.date) -> tuple[list[BalanceRow], str | None]:
         """The rows, and the reason when the source says the dates are empty on purpose."""
-        found = self._pm.hook.rrr_daily_balances(options=options, start=start, end=end)
+        found = self._pm.hook.rrr_daily_balances(options=options, start=start, end=end,
+                                                 vocabulary=self.vocabulary)
         if isinstance(found, EmptyDay):
             return [], found.reason
         return list(self._required("daily balances", found, options)), None
 
     def fx_rates(self, options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[FxRate]:
-        found = self._pm.hook.rrr_fx_rates(options=options, start=start, end=end)
+        found = self._pm.hook.rrr_fx_rates(options=options, start=start, end=end,
+                                           vocabulary=self.vocabulary)
         return [] if found is None else list(found)
 
     def holdings(self, options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[HoldingRow] | None:
-        found = self._pm.hook.rrr_holdings(options=options, start=start, end=end)
+        found = self._pm.hook.rrr_holdings(options=options, start=start, end=end,
+                                           vocabulary=self.vocabulary)
         return None if found is None else list(found)
 
     def publish_results(self, options: Mapping[str, Any], results: Iterable[dict[str, Any]]) -> None:

@@ -5,6 +5,11 @@ place, :class:`rrr_engine.hooks.manager.Hooks`. A host implements them with
 ``from rrr_engine import hookimpl``. Source hooks are ``firstresult``: the first plugin that
 returns something other than ``None`` answers, so a host's plugin registered after the
 built-in defaults (which are ``trylast``) wins without editing the package.
+
+Source hooks receive the pack's vocabulary as the argument ``vocabulary`` (its
+:class:`~rrr_engine.rules.model.PackHeader`: classes, categories, currencies, event types,
+institution attributes, the FX rate column's name), never inside the host's ``options``. An
+implementation that has no use for it leaves the parameter out of its signature.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 import pluggy
 
 from rrr_engine.models import BalanceRow, EmptyDay, FxRate, HoldingRow, Institution
+from rrr_engine.rules.model import PackHeader
 
 __all__ = ["hookimpl", "hookspec"]
 
@@ -25,7 +31,8 @@ hookimpl = pluggy.HookimplMarker("rrr_engine")
 
 
 @hookspec(firstresult=True)
-def rrr_institutions(options: Mapping[str, Any]) -> list[Institution] | None:
+def rrr_institutions(options: Mapping[str, Any],
+                     vocabulary: PackHeader) -> list[Institution] | None:
     """Return every institution to evaluate, with its class and dated events.
 
     ``firstresult``. Called once per evaluation run by the engine, before any balance is read.
@@ -33,12 +40,14 @@ def rrr_institutions(options: Mapping[str, Any]) -> list[Institution] | None:
     :param options: the run's source options (e.g. ``{"institutions": "banks.yaml"}`` or a
         database URL); a plugin answers only when the options name a source it reads, and
         returns ``None`` otherwise.
+    :param vocabulary: the pack's declarations; a record is checked against them by the
+        evaluation in any case, and an adapter that checks too can name its file and line.
     """
 
 
 @hookspec(firstresult=True)
-def rrr_daily_balances(options: Mapping[str, Any], start: dt.date,
-                       end: dt.date) -> Iterable[BalanceRow] | EmptyDay | None:
+def rrr_daily_balances(options: Mapping[str, Any], start: dt.date, end: dt.date,
+                       vocabulary: PackHeader) -> Iterable[BalanceRow] | EmptyDay | None:
     """Return end-of-day reservable balances per institution, category and currency.
 
     ``firstresult``. Called by the engine for the computation month (with room before it to
@@ -54,25 +63,30 @@ def rrr_daily_balances(options: Mapping[str, Any], start: dt.date,
     :param options: the run's source options.
     :param start: first calendar day wanted, inclusive.
     :param end: last calendar day wanted, inclusive.
+    :param vocabulary: the pack's declarations (``vocabulary.categories``: the categories a
+        row may name).
     """
 
 
 @hookspec(firstresult=True)
-def rrr_fx_rates(options: Mapping[str, Any], start: dt.date,
-                 end: dt.date) -> Iterable[FxRate] | None:
-    """Return the institution's balance-sheet FX rates (VND per unit) between two dates.
+def rrr_fx_rates(options: Mapping[str, Any], start: dt.date, end: dt.date,
+                 vocabulary: PackHeader) -> Iterable[FxRate] | None:
+    """Return the institution's balance-sheet FX rates (units of the pack's domestic currency
+    per unit of each currency) between two dates.
 
     ``firstresult``. Called by the engine once per evaluation for the computation month.
 
     :param options: the run's source options.
     :param start: first day wanted, inclusive.
     :param end: last day wanted, inclusive.
+    :param vocabulary: the pack's declarations (``vocabulary.domestic_currency``,
+        ``vocabulary.fx_rate_columns``: what a rate file's rate column may be called).
     """
 
 
 @hookspec(firstresult=True)
-def rrr_holdings(options: Mapping[str, Any], start: dt.date,
-                 end: dt.date) -> Iterable[HoldingRow] | None:
+def rrr_holdings(options: Mapping[str, Any], start: dt.date, end: dt.date,
+                 vocabulary: PackHeader) -> Iterable[HoldingRow] | None:
     """Return end-of-day balances of the institutions' payment accounts at the central bank.
 
     ``firstresult``. Called by the engine for the maintenance month when holdings are to be
@@ -81,6 +95,7 @@ def rrr_holdings(options: Mapping[str, Any], start: dt.date,
     :param options: the run's source options.
     :param start: first day wanted, inclusive.
     :param end: last day wanted, inclusive.
+    :param vocabulary: the pack's declarations.
     """
 
 
@@ -110,7 +125,9 @@ def rrr_report_written(options: Mapping[str, Any], path: Path, kind: str, period
 
     :param options: the run's source options.
     :param path: the report file.
-    :param kind: ``dtbb001_csv``, ``requirement_csv``, ``obligation_csv``, ``xlsx`` or
+    :param kind: ``<table>_csv`` for each table of the period report (the base averages take
+        the name of the pack's form for them, e.g. ``<form>_csv``, else ``base_averages_csv``;
+        then ``requirement_csv``, ``obligation_csv``, ``restatements_csv``), ``xlsx`` or
         ``chart_png``.
     :param period: the maintenance period the report belongs to (``YYYY-MM`` for a monthly
         pack, the period's id for a calendar pack).

@@ -72,7 +72,7 @@ def _check_ids(where: str, inst: str, currency: Any, institutions: set[str]) -> 
         raise InputError(f"{where}: institution {inst!r} is not in the institutions list",
                          field="institution_id")
     if not isinstance(currency, str) or not _CURRENCY.fullmatch(currency):
-        raise InputError(f"{where}: currency {currency!r} is not an ISO code such as VND or USD",
+        raise InputError(f"{where}: currency {currency!r} is not an ISO currency code (three capital letters)",
                          field="currency")
 
 
@@ -117,7 +117,8 @@ def fetch_day(hooks: Hooks, pack: RulePack, options: Mapping[str, Any], institut
     rates = hooks.fx_rates(options, day, day)
     for f in rates:
         _check_record("rrr_fx_rates", f, FxRate, day)
-        _check_amount("rrr_fx_rates", f.vnd_per_unit, "vnd_per_unit", f"{f.currency} on {day}",
+        _check_amount("rrr_fx_rates", f.domestic_per_unit, "domestic_per_unit",
+                      f"{f.currency} on {day}",
                       positive=True)
     seen: set[str] = set()
     for f in rates:

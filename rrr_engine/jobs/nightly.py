@@ -198,7 +198,7 @@ class NightlyJob:
         self.engine, self.storage, self.restate = engine, storage, restate
         self.production = production
         self.shown_sources = mask_options(sources)  # for the run log: references, no secret
-        self.options = engine.source_options(resolve_options(sources))
+        self.options = dict(resolve_options(sources))
         self.reports_dir = reports_dir
         self.kill = kill or KillSwitch()
         self.institutions = engine.hooks.institutions(self.options)

@@ -120,7 +120,8 @@ def read_known(path: str | None, engine: Engine) -> dict[str, Institution]:
     if not path:
         return {}
     from rrr_engine.defaults.inputs import read_institutions
-    return {fingerprint(i): i for i in read_institutions(path, engine.pack.header.classes)}
+    return {fingerprint(i): i for i in read_institutions(
+        path, engine.pack.header.classes, vocabulary=engine.pack.header)}
 
 
 def _institutions(conn: Connection, stored: list[StoredResult],

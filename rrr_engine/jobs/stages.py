@@ -37,6 +37,7 @@ from rrr_engine.core.result import InstitutionResult
 from rrr_engine.engine import CARRY_WINDOW_DAYS, Engine
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.periods import days_between
+from rrr_engine.rules.vocabulary import operations_start
 from rrr_engine.store import schema
 from rrr_engine.store.results import institution_fingerprints, put_result
 from rrr_engine.store.snapshots import (
@@ -49,7 +50,7 @@ from rrr_engine.store.snapshots import (
 )
 
 __all__ = ["Computed", "Evaluated", "StageOutcome", "StageWindow", "compute_stage",
-           "dtbb001_averages", "evaluate_stage", "store_evaluated", "window"]
+           "base_averages", "evaluate_stage", "store_evaluated", "window"]
 
 Span = tuple[dt.date, dt.date]
 
@@ -95,10 +96,10 @@ class StageOutcome:
     errors: list[InstitutionError] = field(default_factory=list)
 
 
-def dtbb001_averages(engine: Engine, result: InstitutionResult,
-                     rows: Sequence[BalanceRow]) -> dict[tuple[str, str], Decimal]:
-    """The computation period's base per category and deposit currency (the DTBB001
-    figures), taken exactly as the engine takes the reserve base."""
+def base_averages(engine: Engine, result: InstitutionResult,
+                  rows: Sequence[BalanceRow]) -> dict[tuple[str, str], Decimal]:
+    """The computation period's base per category and deposit currency (the figures of the
+    pack's base-averages form), taken exactly as the engine takes the reserve base."""
     computation = result.computation_period
     mine = [r for r in rows if r.date <= computation.last]
     if result.status != "required" or not mine:
@@ -110,10 +111,10 @@ def dtbb001_averages(engine: Engine, result: InstitutionResult,
                          institution=result.institution.id)
     else:
         # the engine's own rule: days before operations commenced count as zero
-        opened = [e.date for e in result.institution.events if e.type == "commenced_operations"
-                  and computation.first <= e.date <= computation.last]
-        avg = monthly_average(series, computation, missing_days=missing,
-                              opened=min(opened) if opened else None, what="balances",
+        opened = operations_start(engine.pack.header, result.institution, computation.first,
+                                  computation.last)
+        avg = monthly_average(series, computation, missing_days=missing, opened=opened,
+                              what="balances",
                               institution=result.institution.id)
     return dict(avg.averages)
 
@@ -224,7 +225,7 @@ def compute_stage(conn: Connection, engine: Engine, institutions: Sequence[Insti
         mine = by_bal.get(inst, [])
         held = None if holdings is None else by_held.get(inst, [])
         out.evaluated.append(Evaluated(
-            outcome, dtbb001_averages(engine, outcome, mine),
+            outcome, base_averages(engine, outcome, mine),
             fingerprint(_inputs(win.period, stage, outcome.institution, mine, rates, held)),
             fingerprint(outcome.institution)))
     order = {i.id: n for n, i in enumerate(institutions)}

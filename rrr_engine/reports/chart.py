@@ -28,7 +28,7 @@ from rrr_engine.reports.model import ChartSeries
 
 __all__ = ["write_chart"]
 
-# Units that keep the axis numbers short (VND balances read naturally in billions, tỷ đồng).
+# Units that keep the axis numbers short (balances in đồng read naturally in billions, tỷ đồng).
 _UNITS = ((9, "bn"), (6, "m"), (3, "k"))
 
 

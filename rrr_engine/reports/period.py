@@ -1,11 +1,12 @@
 """Period reports for a compliance officer, built from the results database.
 
-For one maintenance period P (a month, for Vietnam) this module assembles, from the latest
-stored result versions:
+For one maintenance period P (a month, or a calendar pack's period) this module assembles,
+from the latest stored result versions:
 
-* **DTBB001** - the computation period's average end-of-day reservable balance per
-  institution, category and deposit currency (for Vietnam the return due in the first 3
-  working days of P; for a balance-sheet pack, the balance at the reference date);
+* **Base averages** - the computation period's average end-of-day reservable balance per
+  institution, category and deposit currency (for a balance-sheet pack, the balance at the
+  reference date), named after the pack's form for them when it declares one
+  (``pack.forms``, ``contents: base_averages``);
 * **Requirement** - every line of P's requirement: base, ratio, amount, rule and citations;
 * **Obligation** - once P is closed, requirement against the held average per reserve
   currency, with excess, shortfall and interest;
@@ -69,7 +70,8 @@ def build_period_report(storage: Storage, engine: Engine, period: Any) -> Period
     period, _ = engine.periods(period)
     rounding, header = engine.pack.header.rounding, engine.pack.header
     money = lambda v, ccy: None if v is None else rounding.round(Decimal(v), ccy)  # noqa: E731
-    dtbb = ReportTable("DTBB001", [
+    form = header.form("base_averages")
+    base = ReportTable(form.code if form else "Base averages", [
         Col("institution_id", "Institution"), Col("institution_name", "Name"),
         Col("computation_period", "Computation period"), Col("category", "Category"),
         Col("category_title", "Deposits"), Col("currency", "Currency"),
@@ -93,7 +95,7 @@ def build_period_report(storage: Storage, engine: Engine, period: Any) -> Period
     with storage.transaction() as conn:
         for r in latest_for_period(conn, str(period), "requirement"):
             for (cat, ccy), avg in sorted(read_averages(conn, r).items()):
-                dtbb.rows.append({**_inst(r), "computation_period": r.computation_period,
+                base.rows.append({**_inst(r), "computation_period": r.computation_period,
                                   "category": cat, "category_title": header.categories[cat].title,
                                   "currency": ccy, "average_balance": money(avg, ccy)})
             if r.status == "exempt":
@@ -137,7 +139,7 @@ def build_period_report(storage: Storage, engine: Engine, period: Any) -> Period
             "int" if f.name.endswith("_version") and "ruleset" not in f.name else "text",
             "currency") for f in dataclasses.fields(RestatementRow)],
         [dataclasses.asdict(r) for r in restated])
-    return PeriodReport(period, [t for t in (dtbb, req, obl, rest) if t.rows], charts,
+    return PeriodReport(period, [t for t in (base, req, obl, rest) if t.rows], charts,
                         f"{seq}:{digest}")
 
 
@@ -193,9 +195,9 @@ def write_period_reports(storage: Storage, engine: Engine, period: Any, out_dir:
     folder, stem = Path(out_dir) / name, f"rrr_{name}"
     written: list[tuple[Path, str]] = []
     for table in report.tables:
-        path = folder / f"{stem}_{table.name.lower()}.csv"
-        written.append((write_text(path, csv_text(table, source), bom=True),
-                        f"{table.name.lower()}_csv"))
+        slug = re.sub(r"[^a-z0-9]+", "_", table.name.lower())  # "Base averages": base_averages
+        path = folder / f"{stem}_{slug}.csv"
+        written.append((write_text(path, csv_text(table, source), bom=True), f"{slug}_csv"))
     if report.tables:
         path = folder / f"{stem}.xlsx"
         written.append((write_atomic(path, lambda f: write_workbook(report, engine, f, source)),

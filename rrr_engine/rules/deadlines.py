@@ -31,6 +31,7 @@ class ReportDeadline(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: str = Field(min_length=1)
+    form: str | None = None  # the form (``pack.forms``) this deadline is for
     working_day: int = Field(ge=1)
     text: str = Field(min_length=1)
     basis: str | None = None

@@ -14,9 +14,10 @@ by :mod:`rrr_engine.core.kernel`; nothing here is code. docs/rule-language.md is
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -26,11 +27,13 @@ from rrr_engine.periods import Month
 from rrr_engine.rules.bands import Band, Cell, cell_is_zero, parse_bands
 from rrr_engine.rules.deadlines import EventNotice, ReportDeadline
 from rrr_engine.rules.spans import Point
+from rrr_engine.rules.vocabulary import AttributeDef, EventDef, ReportForm, attribute_model, normalised
 
-__all__ = ["Allowance", "Amendment", "Band", "CategoryDef", "Citation", "Comparison",
-           "DailyMinimum", "Effective", "EventNotice", "Exemption", "InterestRate", "NotCovered",
-           "PackHeader", "ProposedRatio", "RatioRow", "RatioTable", "Reduction", "ReportDeadline",
-           "Setting", "StatusDef", "StatusEdge", "When", "cell_is_zero"]
+__all__ = ["Allowance", "Amendment", "AttributeDef", "Band", "CategoryDef", "Citation",
+           "Comparison", "DailyMinimum", "Effective", "EventDef", "EventNotice", "Exemption",
+           "InterestRate", "NotCovered", "PackHeader", "ProposedRatio", "RatioRow", "RatioTable",
+           "Reduction", "ReportDeadline", "ReportForm", "Setting", "StatusDef", "StatusEdge",
+           "When", "cell_is_zero"]
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -217,23 +220,42 @@ class CategoryDef(_Strict):
     kind: Literal["domestic", "foreign"]
 
 
+# fields of every institution record (rrr_engine.models.Institution), never pack attributes
+_RECORD_FIELDS = ("id", "name", "class", "class_", "reserve_currency", "events", "attributes")
+
+
 class PackHeader(_Strict):
+    """The pack's identity and vocabulary: what its host records may say.
+
+    Classes and categories name the rule tables' rows and columns; ``events`` the dated facts
+    an institution record may carry; ``attributes`` the institution fields rules read;
+    ``elective_reserve_currencies`` what an institution may elect to hold its foreign reserve
+    in; ``fx_rate_column`` the pack's own name for the domestic-currency rate column of an FX
+    file; ``forms`` the returns its reports are named after.
+    """
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$")
     title: str
     jurisdiction: str
     label: str = Field(min_length=1, description="the pack's release label, e.g. 2025.10")
-    domestic_currency: str
-    foreign_reserve_currency: str | None = None
-    elective_reserve_currencies: tuple[str, ...] = ()
+    domestic_currency: str = Field(pattern=r"^[A-Z]{3}$")
+    foreign_reserve_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    elective_reserve_currencies: tuple[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], ...] = ()
     election_threshold: Exact = Decimal("0.5")
+    election_basis: str | None = None  # the law setting the election's test, for findings
     classes: tuple[str, ...] = Field(min_length=1)
     categories: dict[str, CategoryDef] = Field(min_length=1)
-    events: tuple[str, ...] = ()
+    events: dict[str, EventDef] = Field(default_factory=dict)
+    attributes: dict[str, AttributeDef] = Field(default_factory=dict)
+    fx_rate_column: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    forms: tuple[ReportForm, ...] = ()
     rounding: RoundingPolicy = RoundingPolicy()
     zero_ratio_classes_do_not_report: bool = True
     zero_ratio_basis: str | None = None
     reports: tuple[ReportDeadline, ...] = ()
     notices: tuple[EventNotice, ...] = ()
+
+    _events = field_validator("events", mode="before")(lambda cls, v: normalised(v))
 
     @model_validator(mode="after")
     def _foreign(self) -> PackHeader:
@@ -241,6 +263,27 @@ class PackHeader(_Strict):
         if foreign and not self.foreign_reserve_currency:
             raise ValueError(f"foreign categories ({', '.join(foreign)}) need a "
                              "foreign_reserve_currency")
+        return self
+
+    @model_validator(mode="after")
+    def _declared(self) -> PackHeader:
+        """Names inside the vocabulary refer to what it declares."""
+        for name, event in self.events.items():
+            for ref in (event.after, event.closes):
+                if ref is not None and ref not in self.events:
+                    raise ValueError(f"events.{name}: unknown event {ref!r}")
+        for name, attr in self.attributes.items():
+            if name in _RECORD_FIELDS:
+                raise ValueError(f"attributes.{name}: {name!r} is a field of every "
+                                 "institution record, not an attribute")
+            for cat in attr.categories:
+                if cat not in self.categories:
+                    raise ValueError(f"attributes.{name}: unknown category {cat!r}")
+        forms = [f.code for f in self.forms]
+        for report in self.reports:
+            if report.form is not None and report.form not in forms:
+                raise ValueError(f"reports {report.code}: unknown form {report.form!r}; "
+                                 f"declared forms: {', '.join(forms) or 'none'}")
         return self
 
     @property
@@ -251,6 +294,27 @@ class PackHeader(_Strict):
             if ccy and ccy not in out:
                 out.append(ccy)
         return tuple(out)
+
+    @functools.cached_property
+    def attribute_model(self) -> type[BaseModel]:
+        """The declared institution attributes as a pydantic model (unknown keys refused)."""
+        return attribute_model(self.attributes)
+
+    @property
+    def fx_rate_columns(self) -> tuple[str, ...]:
+        """Names an FX file's rate column may have: the generic one, then the pack's own."""
+        return ("domestic_per_unit",) + ((self.fx_rate_column,) if self.fx_rate_column else ())
+
+    def ratios_attribute(self, field: str | None) -> str:
+        """The attribute a ``proposed:`` reduction reads: ``field``, or the pack's only
+        attribute of type ratios (the pack's cross-check makes sure there is one)."""
+        if field is not None:
+            return field
+        return next(n for n, a in self.attributes.items() if a.type == "ratios")
+
+    def form(self, contents: str) -> ReportForm | None:
+        """The pack's form holding ``contents`` (e.g. ``base_averages``), if it declares one."""
+        return next((f for f in self.forms if f.contents == contents), None)
 
 
 def _exact_cells(value: Any) -> Any:
@@ -367,9 +431,10 @@ class Exemption(_Strict):
 
 
 class ProposedRatio(_Strict):
-    """The institution proposes its own ratio (an institution field), floored by the law."""
+    """The institution proposes its own ratio (an institution attribute of type ``ratios``),
+    floored by the law. ``field`` names the attribute; without it, the pack's only one."""
 
-    field: Literal["proposed_vnd_ratios"] = "proposed_vnd_ratios"
+    field: str | None = None
     floor_fraction: Exact = Field(gt=0, le=1)
 
 

@@ -9,11 +9,8 @@ duplicate id and for a placeholder citation (``TODO``), so one run lists them al
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from typing import Any
 
-from rrr_engine.models import Institution
-from rrr_engine.notation import Exact
 from rrr_engine.rules.model import PackHeader, StatusDef
 
 __all__ = ["Names"]
@@ -27,9 +24,9 @@ class Names:
     def __init__(self, c: Any, header: PackHeader | None, statuses: set[str]) -> None:
         self.c, self.header, self.statuses = c, header, statuses
         self.ids: dict[str, str] = {}
-        # numeric institution fields a when: may compare (the loader has the final word)
-        self.attributes = {n for n, f in Institution.model_fields.items()
-                           if f.annotation in (Decimal, Decimal | None, Exact, Exact | None)}
+        # the decimal institution attributes the pack declares, which a when: may compare
+        self.attributes = {n for n, a in (header.attributes if header else {}).items()
+                           if a.type == "decimal"}
 
     def _fail(self, section: str, path: tuple[Any, ...], problem: str, code: str = "schema") -> None:
         self.c.add(self.c.docs[section], (section, *path), ".".join(map(str, (section, *path))),
@@ -87,7 +84,8 @@ class Names:
             for attr in when.get("attributes") or {}:
                 if attr not in self.attributes:
                     self._fail(section, (index, "when", "attributes", attr),
-                               f"unknown attribute; institutions report {', '.join(sorted(self.attributes))}")
+                               "unknown attribute; the pack declares (pack.attributes, type "
+                               f"decimal): {', '.join(sorted(self.attributes)) or 'none'}")
         for r, row in enumerate(body.get("rows") or ()):
             if isinstance(row, dict):
                 self._known(section, (index, "rows", r, "classes"), "class",

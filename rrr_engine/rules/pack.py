@@ -270,10 +270,11 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
                 if name not in allowed:
                     fail(key, index, ("when", kind), f"unknown {noun[kind]} {name!r}; "
                          f"declared: {', '.join(sorted(allowed))}")
+        numeric = [n for n, a in h.attributes.items() if a.type == "decimal"]
         for attr in when.attributes or {}:
-            if attr != "agri_lending_share":
-                fail(key, index, ("when", "attributes", attr),
-                     "unknown attribute; supported: agri_lending_share")
+            if attr not in numeric:
+                fail(key, index, ("when", "attributes", attr), "unknown attribute; the pack "
+                     f"declares (pack.attributes, type decimal): {', '.join(numeric) or 'none'}")
 
     monthly = pack.periods.kind == "monthly"
     for index, decl in enumerate(pack.not_covered if monthly else ()):
@@ -291,6 +292,18 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
             if monthly and rule.effective.by_day:
                 fail(key, index, ("effective",), "effective dates are months (YYYY-MM) in a "
                      "pack with monthly periods; days need periods: {kind: calendar}")
+    tables = [n for n, a in h.attributes.items() if a.type == "ratios"]
+    for index, rule in enumerate(pack.reductions):
+        if rule.proposed is None:
+            continue
+        field = rule.proposed.field
+        if field is None and len(tables) != 1:
+            fail("reductions", index, ("proposed",), "name the institution attribute holding "
+                 f"the proposed ratios (field:); attributes of type ratios: "
+                 f"{', '.join(tables) or 'none declared'}")
+        if field is not None and field not in tables:
+            fail("reductions", index, ("proposed", "field"), f"unknown attribute {field!r}; "
+                 f"attributes of type ratios: {', '.join(tables) or 'none declared'}")
     for index, rule in enumerate(pack.allowances):
         if rule.when.categories:
             fail("allowances", index, ("when", "categories"), "an allowance applies to the "
@@ -324,8 +337,11 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
         for edge_name in ("starts", "ends"):
             edge = getattr(status, edge_name)
             for event in (edge.event if edge else ()):
+                # a pack declaring no events may still name them: no institution can carry
+                # one, so `rrr rules check` reports the status as unreachable
                 if h.events and event not in h.events:
-                    fail("statuses", name, (edge_name, "event"), f"unknown event {event!r}")
+                    fail("statuses", name, (edge_name, "event"), f"unknown event {event!r}; "
+                         f"declared (pack.events): {', '.join(h.events)}")
     for index, notice in enumerate(h.notices):
         if h.events and notice.event not in h.events:
             fail("pack", "notices", (index, "event"), f"unknown event {notice.event!r}")

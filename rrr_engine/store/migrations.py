@@ -60,7 +60,7 @@ SCHEMA_VERSION = Table(
 
 
 def _v1_nightly(conn: Connection) -> None:
-    """Snapshots, versioned results with lines and DTBB001 averages, run manifests."""
+    """Snapshots, versioned results with lines and base averages, run manifests."""
     md = MetaData()
     sha, month, ident, stamp = String(64), String(40), String(64), DateTime(timezone=True)
     Table("rrr_runs", md,
@@ -237,10 +237,21 @@ def _v3_snapshot_gaps(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v4_neutral_names(conn: Connection) -> None:
+    """Jurisdiction-neutral names, renamed in place (rows, keys and references kept): the
+    base averages' table ``rrr_result_averages`` becomes ``rrr_base_averages``, and the FX
+    rate column of step 1, named after the first pack's currency, becomes
+    ``domestic_per_unit``."""
+    conn.execute(text("ALTER TABLE rrr_result_averages RENAME TO rrr_base_averages"))
+    conn.execute(text("ALTER TABLE rrr_fx_rates RENAME COLUMN vnd_per_unit TO domestic_per_unit"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "nightly job: snapshots, versioned results, run manifests", _v1_nightly),
     Migration(2, "governance: reviews, audit log, submissions, restatements", _v2_governance),
     Migration(3, "per-institution isolation: refused rows of a stored date", _v3_snapshot_gaps),
+    Migration(4, "neutral names: rrr_base_averages, rrr_fx_rates.domestic_per_unit",
+              _v4_neutral_names),
 )
 
 

@@ -5,7 +5,7 @@ computation period's snapshots; ``close`` is evaluated once the period is over, 
 holdings, and carries held/excess/shortfall. :func:`put_result` never updates a row: a
 result whose content equals the latest stored version is not written again (idempotence),
 and any difference becomes the next version. Each version keeps the presented JSON, the
-unrounded figures, every line with its rule and citations, and the DTBB001 averages.
+unrounded figures, every line with its rule and citations, and the base averages.
 
 Every version written also gets, in the same transaction, an audit-log entry, the record of
 the institution it was computed from (so the period can be re-evaluated from storage alone),
@@ -143,7 +143,7 @@ def put_result(conn: Connection, result: InstitutionResult, *, stage: str,
                tick: Callable[[int], None] = lambda n: None) -> int | None:
     """Store ``result`` as the next version unless it equals the latest; return the version.
 
-    :param averages: DTBB001 figures, (category, deposit currency) -> exact average.
+    :param averages: the base averages, (category, deposit currency) -> exact average.
     :returns: the version written, or None when the latest stored version is identical.
     """
     if stage not in STAGES:
@@ -255,7 +255,7 @@ def read_lines(conn: Connection, stored: StoredResult) -> list[dict[str, Any]]:
 
 
 def read_averages(conn: Connection, stored: StoredResult) -> dict[tuple[str, str], Decimal]:
-    """DTBB001 averages of one result version: (category, currency) -> exact average."""
+    """The base averages of one result version: (category, currency) -> exact average."""
     t = schema.RESULT_AVERAGES
     return {(r.category, r.currency): r.average_balance
             for r in _child_rows(conn, t, stored, [t.c.category, t.c.currency])}

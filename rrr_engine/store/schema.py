@@ -166,7 +166,7 @@ FX_RATES = Table(
     "rrr_fx_rates", METADATA,
     Column("business_date", Date, primary_key=True),
     Column("currency", String(3), primary_key=True),
-    Column("vnd_per_unit", ExactDecimal, nullable=False),
+    Column("domestic_per_unit", ExactDecimal, nullable=False),  # units of the pack's currency
 )
 
 DAILY_HOLDINGS = Table(
@@ -238,9 +238,10 @@ RESULT_LINES = Table(
     ForeignKeyConstraint(list(RESULT_KEY), [f"rrr_results.{c}" for c in RESULT_KEY]),
 )
 
-# DTBB001 figures: the computation month's average per category and deposit currency.
+# The base of each result: the computation period's average (or end-of-period balance) per
+# category and deposit currency, the figures of a pack's base-averages form (``pack.forms``).
 RESULT_AVERAGES = Table(
-    "rrr_result_averages", METADATA, *_child_key(),
+    "rrr_base_averages", METADATA, *_child_key(),
     Column("category", _ID, primary_key=True),
     Column("currency", String(3), primary_key=True),
     Column("average_balance", ExactDecimal, nullable=False),

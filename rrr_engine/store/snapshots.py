@@ -67,7 +67,7 @@ class DaySnapshot:
             "date": self.day.isoformat(),
             "balances": [[r.institution_id, r.category, r.currency, value_text(r.amount)]
                          for r in self.balances],
-            "fx_rates": [[r.currency, value_text(r.vnd_per_unit)] for r in self.fx_rates],
+            "fx_rates": [[r.currency, value_text(r.domestic_per_unit)] for r in self.fx_rates],
             "holdings": None if self.holdings is None else [
                 [r.institution_id, r.currency, value_text(r.amount)] for r in self.holdings],
         }
@@ -128,7 +128,7 @@ def _insert_rows(conn: Connection, snap: DaySnapshot, *, fx: bool,
         tick(len(snap.balances))
     if fx and snap.fx_rates:
         conn.execute(schema.FX_RATES.insert(), [
-            {"business_date": day, "currency": r.currency, "vnd_per_unit": r.vnd_per_unit}
+            {"business_date": day, "currency": r.currency, "domestic_per_unit": r.domestic_per_unit}
             for r in snap.fx_rates])
         tick(len(snap.fx_rates))
     if snap.holdings:
@@ -220,7 +220,7 @@ def read_fx_rates(conn: Connection, start: dt.date, end: dt.date) -> list[FxRate
     t = schema.FX_RATES
     rows = conn.execute(select(t).where(t.c.business_date.between(start, end)).order_by(
         t.c.business_date, t.c.currency))
-    return [FxRate(r.business_date, r.currency, r.vnd_per_unit) for r in rows]
+    return [FxRate(r.business_date, r.currency, r.domestic_per_unit) for r in rows]
 
 
 def read_holdings(conn: Connection, start: dt.date, end: dt.date) -> list[HoldingRow]:

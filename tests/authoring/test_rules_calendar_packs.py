@@ -140,14 +140,11 @@ def test_unreachable_rules_of_a_calendar_pack_including_allowances():
     assert set(found) == {("ratios.t-2021", "shadowed"),
                           ("reductions.mid-week-half", "unreachable"),
                           ("reductions.own-ratio", "proposed_on_bands"),
-                          ("allowances.merged-allowance", "unreachable"),
                           ("allowances.thrift-allowance", "unreachable")}
     assert found[("reductions.mid-week-half", "unreachable")].message == (
         "can never apply: in force 2021-01-15 to 2021-01-19, which lies inside period "
         "2021-01-14 (2021-01-14..2021-01-20); no maintenance period starts in it, and a rule "
         "governs the periods that start within its dates")
-    assert found[("allowances.merged-allowance", "unreachable")].message == (
-        "can never fire: no event an institution can carry opens status merged")
     assert found[("allowances.thrift-allowance", "unreachable")].message == (
         "can never fire: in its whole window (2021-01-07 onwards) no class it names has a "
         "requirement to deduct it from (exempt, or no ratio cell)")
@@ -265,7 +262,8 @@ def test_explain_a_reduction_on_a_tiered_cell_and_a_status_in_periods(capsys, tm
         "    when: {status: [supporting]}\n"
         "    factor: \"0.5\"\n")
     header = pack / "pack.yaml"
-    header.write_text(header.read_text().replace("settings:\n", (
+    header.write_text(header.read_text().replace("  rounding:", (
+        "  events: [support_role_start]\n  rounding:"), 1).replace("settings:\n", (
         "settings:\n  reduction_stacking:\n    value: lowest\n"
         "    interpretation: \"The lower ratio applies.\"\n    read_by: engine (ratios)\n"), 1))
     institutions = tmp_path / "institutions.yaml"

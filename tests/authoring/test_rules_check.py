@@ -86,13 +86,25 @@ def test_declaration_over_a_covered_cell_is_an_error(tmp_path):
     assert "declared not covered, but t2020 row 2 (ratios.yaml:8) covers class fund × category fx" in stale[0].message
 
 
+def test_a_status_opened_by_no_declared_event_is_unreachable(tmp_path):
+    """An institution carries only the events its pack declares: in a pack that declares none,
+    a status its rules name can never hold."""
+    pack = tmp_path / "unreachable"
+    shutil.copytree(PACKS / "unreachable", pack)
+    text = (pack / "pack.yaml").read_text()
+    (pack / "pack.yaml").write_text("\n".join(line for line in text.splitlines()
+                                              if not line.startswith("  events:")) + "\n")
+    found = {i.key: i for i in check_pack(pack).issues if i.is_error}
+    assert "no event an institution can carry opens status merged" in found[
+        "reductions.merged-half"].message
+
+
 def test_unreachable_rules_each_named():
     found = {i.key: i for i in check_pack(PACKS / "unreachable").issues if i.is_error}
     assert set(found) == {"ratios.agency-2021", "exemptions.agency-special-control",
-                          "reductions.merged-half", "reductions.contradictory-share",
+                          "reductions.contradictory-share",
                           "reductions.share-above-one", "reductions.self-excluding",
                           "reductions.agency-half"}
-    assert "no event an institution can carry opens status merged" in found["reductions.merged-half"].message
     assert "no value of agri_lending_share satisfies >= 0.7 and < 0.4" in found["reductions.contradictory-share"].message
     assert "outside the values an institution can report (>= 0 and <= 1)" in found["reductions.share-above-one"].message
     assert "requires a status that it also excludes" in found["reductions.self-excluding"].message

@@ -247,7 +247,7 @@ def test_a_share_finer_than_a_millionth_is_exit_2_naming_the_field(tmp_path, cap
                          "2025-10")
     assert code == 2 and out == ""
     assert one_line(err) == ("rrr: error: institution A: agri_lending_share: 0.7500001 is finer "
-                             "than a millionth; expected a share with at most 6 decimal places, "
+                             "than a millionth; expected a value with at most 6 decimal places, "
                              "such as \"0.75\"")
 
 

@@ -54,7 +54,7 @@ CASES = {
         "- {id: X2, class: agribank, agri_lending_share: \"0.7500001\"}\n",
         "X2,2025-09-01,vnd_short,VND,5\n", [], "input_error", "agri_lending_share",
         "institution X2: agri_lending_share: 0.7500001 is finer than a millionth; expected a "
-        "share with at most 6 decimal places"),
+        "value with at most 6 decimal places"),
     "missing FX rate": (
         "- {id: X2, class: other_ci}\n", "X2,2025-09-01,fx_short,EUR,500\n", [],
         "missing_data_error", "fx_rates",
@@ -108,7 +108,7 @@ def test_every_institution_failing_is_exit_2_with_nothing_on_stdout(capsys, tmp_
                               "agri_lending_share: \"0.7500001\"}\n")
     assert code == 2 and out == ""
     assert err == ("rrr: error: institution X1: agri_lending_share: 0.7500001 is finer than a "
-                   "millionth; expected a share with at most 6 decimal places, such as "
+                   "millionth; expected a value with at most 6 decimal places, such as "
                    "\"0.75\"\n")
 
 

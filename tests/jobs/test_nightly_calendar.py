@@ -56,8 +56,9 @@ def test_calendar_periods_are_required_and_closed_at_their_boundaries(db_url, tm
     assert D(got[("P3", "close")]["shortfall"]["EUR"]) == D("105.00")
     assert "P2: EUR 15.00" in out.replace("SHORTFALL B ", "")
     reports = sorted(p.name for p in (tmp_path / "out" / "reports" / "P2").iterdir())
-    assert reports == ["rrr_P2.xlsx", "rrr_P2_B_holdings.png", "rrr_P2_dtbb001.csv",
+    # the pack declares no form for its base: the table keeps the neutral name
+    assert reports == ["rrr_P2.xlsx", "rrr_P2_B_holdings.png", "rrr_P2_base_averages.csv",
                        "rrr_P2_obligation.csv", "rrr_P2_requirement.csv"]
-    # the balance-sheet period's DTBB001 figure is the reference-date balance
+    # the balance-sheet period's base figure is the reference-date balance
     assert "B,Tiny Bank,2023-12-31,sight,,EUR,6000.00,1" in (
-        tmp_path / "out" / "reports" / "P2" / "rrr_P2_dtbb001.csv").read_text()
+        tmp_path / "out" / "reports" / "P2" / "rrr_P2_base_averages.csv").read_text()

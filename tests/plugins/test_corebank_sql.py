@@ -31,9 +31,12 @@ from rrr_corebank_sql import (
 )
 from rrr_corebank_sql import generate as gen
 from rrr_engine.errors import InputError
+from rrr_engine.rules.pack import load_pack
 from rrr_engine.hooks import spec as hookspecs
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corebank"
+ROOT = Path(__file__).resolve().parents[2]
+VN_PACK = ROOT / "rulesets" / "vn-sbv"
+FIXTURES = ROOT / "tests" / "fixtures" / "corebank"
 MINOR = {"VND": 0, "USD": 2, "EUR": 2, "JPY": 0}
 D1, D2 = dt.date(2025, 9, 30), dt.date(2025, 10, 1)
 
@@ -209,6 +212,29 @@ def test_constant_institution_id_replaces_the_column(db_url):
     assert _totals(rows) == dict(merged)
 
 
+def test_the_categories_are_the_packs(tmp_path):
+    """A rule's category is checked against the pack the engine runs, not a built-in list:
+    the ECB pack's category is accepted, a Vietnamese one refused there, naming the line."""
+    from rrr_corebank_sql import parse_mapping
+    text = (FIXTURES / "flat_mapping.yaml").read_text()
+    ecb = tuple(load_pack(ROOT / "rulesets" / "ecb-mro").header.categories)
+    vn = tuple(load_pack(VN_PACK).header.categories)
+    assert parse_mapping(text, categories=vn).classification  # the mapping is written for vn
+    with pytest.raises(InputError) as refused:
+        parse_mapping(text, categories=ecb)
+    message = str(refused.value)
+    assert "classification[4].category" in message
+    first = next(i for i, line in enumerate(text.splitlines(), start=1) if "category: " in line)
+    assert f"<mapping>:{first}:" in message
+    assert "'fx_overseas_ci' is not a category of the rule pack" in message
+    assert "overnight_deposits" in message
+    renamed = text
+    for category in vn:
+        renamed = renamed.replace(f"category: {category}", "category: overnight_deposits")
+    assert {r.category for r in parse_mapping(renamed, categories=ecb).classification
+            if r.category} == {"overnight_deposits"}
+
+
 def test_unmatched_account_is_an_error_with_count_and_example(db_url, flat_mapping):
     # A USD deposit with no term matches no rule (NULL matches no term condition).
     odd = [(90, "BANK_A", "USD", "4299", None, "company", False, False, False),
@@ -366,7 +392,8 @@ def _hooks():
 def test_generated_bank_totals_equal_an_independent_sum(db_url):
     generate_bank(db_url, accounts=300, start=START, end=END, seed=11)
     options = {"corebank_url": db_url, "corebank_mapping": str(sample_mapping_path())}
-    rows = _hooks().rrr_daily_balances(options=options, start=START, end=END)
+    rows = _hooks().rrr_daily_balances(options=options, start=START, end=END,
+                                       vocabulary=load_pack(VN_PACK).header)
     got = {(r.institution_id, r.date, r.category, r.currency): r.amount for r in rows}
     expected = _independent_totals(db_url)
     assert got == expected
@@ -414,7 +441,7 @@ def test_fx_rates_and_sbv_holdings_read_exactly(db_url):
     engine.dispose()
     assert {(r.date, r.currency) for r in rates} == {
         (d, c) for d in (dt.date(2025, 8, 31), dt.date(2025, 9, 30)) for c in ("USD", "EUR", "JPY")}
-    assert all(r.vnd_per_unit == r.vnd_per_unit.quantize(Decimal("0.01")) > 0 for r in rates)
+    assert all(r.domestic_per_unit == r.domestic_per_unit.quantize(Decimal("0.01")) > 0 for r in rates)
     assert {(h.institution_id, h.date, h.currency): h.amount for h in held} == {
         (i, d, c): Decimal(m) / Decimal(10) ** MINOR[c] for i, d, c, m in raw}
     assert len(held) == 2 * 12
@@ -427,7 +454,8 @@ def test_fx_rates_and_sbv_holdings_read_exactly(db_url):
 def test_plugin_stays_silent_without_its_options(options):
     hook = _hooks()
     for name in ("rrr_daily_balances", "rrr_fx_rates", "rrr_holdings"):
-        assert getattr(hook, name)(options=options, start=D1, end=D1) is None
+        assert getattr(hook, name)(options=options, start=D1, end=D1,
+                                   vocabulary=load_pack(VN_PACK).header) is None
 
 
 # --- the mapping file ---------------------------------------------------------------------
@@ -439,14 +467,15 @@ def test_plugin_stays_silent_without_its_options(options):
     ("bad_duplicate_key", 10, "classification[0].currency: duplicate key"),
     ("bad_two_outcomes", 10, "classification[1]: give exactly one of exclude"),
     ("bad_unmapped_column", 9, "classification[0].margin: needs accounts.columns.margin"),
-    ("bad_category", 8, "'vnd_shrot' is not allowed here; did you mean 'vnd_short'?"),
+    ("bad_category", 8, "'vnd_shrot' is not a category of the rule pack; did you mean "
+                        "'vnd_short'?"),
     ("bad_both_institutions", 2, "accounts: give exactly one of institution_id"),
     ("bad_boolean_value", 9, "depositor_type[1]: read as the boolean False; put the text in"),
 ])
 def test_malformed_mapping_names_file_and_line(name, line, text):
     path = FIXTURES / f"{name}.yaml"
     with pytest.raises(InputError) as err:
-        load_mapping(path)
+        load_mapping(path, categories=tuple(load_pack(VN_PACK).header.categories))
     assert str(err.value).startswith(f"{path}:{line}: ")
     assert text in str(err.value)
     assert "\n" not in str(err.value) and err.value.line == line

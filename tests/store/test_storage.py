@@ -13,8 +13,20 @@ from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.store import schema
 from rrr_engine.store.database import Storage
 from rrr_engine.store.migrations import MIGRATIONS, Migration, current_version, migrate
-from rrr_engine.store.results import latest, put_result, read_lines
-from rrr_engine.store.snapshots import DaySnapshot, read_balances, read_day, write_day
+from rrr_engine.store.results import (
+    latest,
+    latest_for_period,
+    put_result,
+    read_averages,
+    read_lines,
+)
+from rrr_engine.store.snapshots import (
+    DaySnapshot,
+    read_balances,
+    read_day,
+    read_fx_rates,
+    write_day,
+)
 
 DAY = dt.date(2025, 9, 15)
 NOW = dt.datetime(2025, 9, 16, 1, 0, tzinfo=dt.UTC)
@@ -82,10 +94,42 @@ def test_a_version_1_database_is_upgraded_in_place(db_url):
     engine.dispose()
     with Storage.open(db_url) as s:
         with s.transaction() as conn:
-            assert current_version(conn) == len(MIGRATIONS) == 3
+            assert current_version(conn) == len(MIGRATIONS) == 4
             assert inspect(conn).has_table("rrr_audit_log")
         (run,) = s.runs()
     assert run["run_id"] == "r1" and (run["mode"], run["ruleset_approval"]) == (None, None)
+
+
+def test_a_version_3_store_keeps_its_rates_and_averages_under_the_neutral_names(db_url):
+    """A store written before step 4 (FX rates under the first pack's column name, base
+    averages in rrr_result_averages) is renamed in place: every row kept, read by today's code."""
+    engine = create_engine(db_url)
+    key = {"institution_id": "X1", "maintenance_period": "2025-10", "stage": "requirement",
+           "result_version": 1}
+    with engine.begin() as conn:
+        migrate(conn, MIGRATIONS[:3])
+        conn.execute(text("INSERT INTO rrr_fx_rates (business_date, currency, vnd_per_unit) "
+                          "VALUES (:d, 'USD', '25350.123456789012345678')"), {"d": DAY})
+        conn.execute(text(
+            "INSERT INTO rrr_results (institution_id, maintenance_period, stage, result_version, "
+            "computation_period, as_of, status, has_shortfall, ruleset_id, ruleset_version, "
+            "ruleset_sha256, institution_fingerprint, input_fingerprint, content_sha256, "
+            "result_json, exact_json, run_id, created_at) VALUES (:institution_id, "
+            ":maintenance_period, :stage, :result_version, '2025-09', :d, 'required', false, "
+            "'vn-sbv', '2025-10', :h, :h, :h, :h, '{}', '{}', 'r1', :now)"),
+            {**key, "d": DAY, "h": "a" * 64, "now": NOW})
+        conn.execute(text(
+            "INSERT INTO rrr_result_averages (institution_id, maintenance_period, stage, "
+            "result_version, category, currency, average_balance) VALUES (:institution_id, "
+            ":maintenance_period, :stage, :result_version, 'vnd_short', 'VND', "
+            "'1234567890.123456789')"), key)
+    engine.dispose()
+    with Storage.open(db_url) as s, s.transaction() as conn:
+        assert current_version(conn) == 4
+        assert not inspect(conn).has_table("rrr_result_averages")
+        assert read_fx_rates(conn, DAY, DAY) == [FxRate(DAY, "USD", D("25350.123456789012345678"))]
+        (stored,) = latest_for_period(conn, "2025-10", "requirement")
+        assert read_averages(conn, stored) == {("vnd_short", "VND"): D("1234567890.123456789")}
 
 
 def test_snapshot_amounts_round_trip_exactly(store):
@@ -104,7 +148,7 @@ def test_snapshot_amounts_round_trip_exactly(store):
     assert str(amounts[("vnd_short", "VND")]) == "12345678901234567890.123456789"
     assert amounts[("fx_short", "EUR")] == D(1000)
     assert amounts[("fx_short", "JPY")] == D("0.000000000000000001")
-    assert back.snapshot.fx_rates[0].vnd_per_unit == D("26000.123456789012345678901")
+    assert back.snapshot.fx_rates[0].domestic_per_unit == D("26000.123456789012345678901")
 
 
 def test_same_value_with_other_trailing_zeros_is_the_same_snapshot():

@@ -15,6 +15,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +33,19 @@ __all__ = ["load_mapping", "parse_mapping"]
 Loc = tuple[str | int, ...]
 
 
-def load_mapping(path: str | Path) -> Mapping:
-    """Read and validate the mapping file at ``path``; raise ``InputError`` with its line."""
+def load_mapping(path: str | Path, *, categories: Sequence[str] | None = None) -> Mapping:
+    """Read and validate the mapping file at ``path``; raise ``InputError`` with its line.
+
+    :param categories: the rule pack's categories, which every rule's ``category`` must be
+        one of (unchecked when ``None``).
+    """
     path = Path(path)
     text, _ = read_text(path, limit=MAX_BYTES, what="mapping file")
-    return parse_mapping(text, file=str(path))
+    return parse_mapping(text, file=str(path), categories=categories)
 
 
-def parse_mapping(text: str, *, file: str = "<mapping>") -> Mapping:
+def parse_mapping(text: str, *, file: str = "<mapping>",
+                  categories: Sequence[str] | None = None) -> Mapping:
     """Validate mapping YAML given as text; ``file`` is only used in messages."""
     node, data = compose_text(text, file=file, error=InputError, dotted=_dotted)
     if node is None:
@@ -57,6 +63,8 @@ def parse_mapping(text: str, *, file: str = "<mapping>") -> Mapping:
         raise InputError(problem, file=file, line=_line(node, loc),
                          field=_dotted(loc)) from err
     problems = mapping.problems()
+    if categories is not None:
+        problems += mapping.category_problems(categories)
     if problems:
         loc, message = problems[0]
         more = len(problems) - 1

@@ -4,18 +4,20 @@ It owns the shape of the mapping file (pydantic models, unknown keys refused) an
 that need the whole file, such as a rule naming a column the accounts section does not map.
 It says where the data lives (accounts, end-of-day balances, FX rates, SBV payment accounts),
 how amounts are stored, and the ordered classification rules that turn an account into one of
-the reserve-base categories of Circular 30 Art. 8 or an exclusion. Loading from YAML with line
+the reserve-base categories the rule pack declares (for Vietnam, those of Circular 30 Art. 8)
+or an exclusion; which categories exist is the pack's word, checked by
+:meth:`Mapping.category_problems` when the engine asks for balances. Loading from YAML with line
 numbers lives in :mod:`rrr_corebank_sql.loader`; turning rules into SQL in
 :mod:`rrr_corebank_sql.compiler`.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
-from rrr_engine.models import CATEGORIES
 
 __all__ = [
     "AccountColumns",
@@ -33,7 +35,8 @@ __all__ = [
 Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 ColumnRef = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
-Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+# a category the rule pack declares (checked against the pack's vocabulary when balances are read)
+Category = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$", max_length=64)]
 # How an amount column is stored: "currency" = integer minor units of the row's currency,
 # N = integer count of 10^-N units, absent = the column holds the exact decimal itself.
 AmountScale = Literal["currency"] | Annotated[int, Field(ge=0, le=18)] | None
@@ -206,6 +209,18 @@ class Mapping(_Model):
     holdings: Holdings | None = None
     unmatched: Literal["error", "exclude"] = "error"
     classification: list[Rule] = Field(min_length=1)
+
+    def category_problems(self, categories: Sequence[str]) -> list[tuple[tuple[str | int, ...], str]]:
+        """Rules whose category the rule pack does not declare, as ``(location, message)``."""
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        for i, rule in enumerate(self.classification):
+            if rule.category is None or rule.category in categories:
+                continue
+            near = difflib.get_close_matches(rule.category, categories, n=1)
+            hint = f"did you mean {near[0]!r}? " if near else ""
+            found.append((("classification", i, "category"), f"{rule.category!r} is not a "
+                          f"category of the rule pack; {hint}it declares {', '.join(categories)}"))
+        return found
 
     def problems(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Cross-section problems as ``(location, message)``, in file order."""

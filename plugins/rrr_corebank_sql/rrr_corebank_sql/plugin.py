@@ -28,6 +28,7 @@ from rrr_engine.errors import InputError
 from rrr_engine.hooks.spec import hookimpl
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow
 from rrr_engine.redact import secrets_in
+from rrr_engine.rules.model import PackHeader
 from rrr_engine.store.database import display_url, url_problem
 from rrr_engine.store.dbconnect import existing_sqlite, kind_of, reason, sqlite_file, translate
 
@@ -42,10 +43,11 @@ URL, MAPPING = "corebank_url", "corebank_mapping"
 
 
 @hookimpl
-def rrr_daily_balances(options: Mapping[str, Any], start: dt.date,
-                       end: dt.date) -> list[BalanceRow] | None:
-    """One set-based snapshot query per calendar day from ``start`` to ``end``."""
-    with _source(options) as found:
+def rrr_daily_balances(options: Mapping[str, Any], start: dt.date, end: dt.date,
+                       vocabulary: PackHeader) -> list[BalanceRow] | None:
+    """One set-based snapshot query per calendar day from ``start`` to ``end``; the mapping's
+    categories must be the rule pack's (``vocabulary.categories``)."""
+    with _source(options, tuple(vocabulary.categories)) as found:
         if found is None:
             return None
         connection, mapping = found
@@ -79,12 +81,12 @@ def rrr_holdings(options: Mapping[str, Any], start: dt.date,
 
 
 @contextmanager
-def _source(options: Mapping[str, Any]
+def _source(options: Mapping[str, Any], categories: tuple[str, ...] | None = None
             ) -> Iterator[tuple[sa.Connection, CorebankMapping] | None]:
     if not options.get(URL) or not options.get(MAPPING):
         yield None
         return
-    mapping = load_mapping(options[MAPPING])
+    mapping = load_mapping(options[MAPPING], categories=categories)
     engine = _engine(str(options[URL]))
     shown = display_url(str(options[URL]))
     try:

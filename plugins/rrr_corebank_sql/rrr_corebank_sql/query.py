@@ -185,10 +185,10 @@ def fx_rates(connection: sa.Connection, mapping: Mapping, start: dt.date,
         if value <= 0:
             raise InputError(f"rate {value} for {c} on {d} is not positive",
                              field=f"{fx.table}.{fx.vnd_per_unit}")
-        if (d, c) in out and out[(d, c)].vnd_per_unit != value:
+        if (d, c) in out and out[(d, c)].domestic_per_unit != value:
             raise InputError(f"two different rates for {c} on {d}: "
-                             f"{out[(d, c)].vnd_per_unit} and {value}", field=fx.table)
-        out[(d, c)] = FxRate(date=d, currency=c, vnd_per_unit=value)
+                             f"{out[(d, c)].domestic_per_unit} and {value}", field=fx.table)
+        out[(d, c)] = FxRate(date=d, currency=c, domestic_per_unit=value)
     return list(out.values())
 
 

@@ -12,17 +12,12 @@ pack, whose rules must also meet its listed periods (:mod:`rrr_engine.authoring.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import annotated_types
-from pydantic import ValidationError
-
 from rrr_engine.authoring.check.calendars import calendar_issues
 from rrr_engine.core.kernel import compile_version
-from rrr_engine.models import Event, Institution
 from rrr_engine.rules.coverage import exempting, segments
 from rrr_engine.rules.issues import Issue, Locator
 from rrr_engine.rules.model import Comparison, When
@@ -35,14 +30,8 @@ __all__ = ["unreachable_issues"]
 
 
 def _event_possible(pack: RulePack, name: str) -> bool:
-    """Whether an institution can carry event ``name``: declared by the pack and in the contract."""
-    if pack.header.events and name not in pack.header.events:
-        return False
-    try:
-        Event.model_validate({"type": name, "date": dt.date(2000, 1, 1)})
-    except ValidationError:
-        return False
-    return True
+    """Whether an institution can carry event ``name``: the pack declares it."""
+    return name in pack.header.events
 
 
 def _status_possible(pack: RulePack, name: str) -> bool:
@@ -51,18 +40,12 @@ def _status_possible(pack: RulePack, name: str) -> bool:
     return any(_event_possible(pack, ev) for edge in edges for ev in edge.event)
 
 
-def _domain(attr: str) -> Comparison | None:
-    """The range the input contract allows for an institution attribute (e.g. a share 0..1)."""
-    info = Institution.model_fields.get(attr)
-    if info is None:
+def _domain(pack: RulePack, attr: str) -> Comparison | None:
+    """The range the pack declares for an institution attribute (e.g. a share 0..1)."""
+    decl = pack.header.attributes.get(attr)
+    if decl is None or (decl.min is None and decl.max is None):
         return None
-    bounds: dict[str, Any] = {}
-    for meta in info.metadata:
-        for op, kind, attr_name in (("gte", annotated_types.Ge, "ge"), ("gt", annotated_types.Gt, "gt"),
-                                    ("lte", annotated_types.Le, "le"), ("lt", annotated_types.Lt, "lt")):
-            if isinstance(meta, kind):
-                bounds[op] = Decimal(str(getattr(meta, attr_name)))
-    return Comparison(**bounds) if bounds else None
+    return Comparison(gte=decl.min, lte=decl.max)
 
 
 def _empty(*cmps: Comparison | None) -> bool:
@@ -104,7 +87,7 @@ def _condition_issues(pack: RulePack, loc: Locator, section: str, index: int, ru
                             "can never fire: it requires a status that it also excludes "
                             f"({', '.join(when.status)})")
     for attr, cmp in (when.attributes or {}).items():
-        domain = _domain(attr)
+        domain = _domain(pack, attr)
         if _empty(cmp):
             yield loc.issue("error", "unreachable", section, (index, "when", "attributes", attr),
                             key, f"can never fire: no value of {attr} satisfies {_text(cmp)}")
