@@ -9,7 +9,7 @@ Every other module is an implementation detail that may move. Names are resolved
 pydantic models and SQLAlchemy before a command needs them, and so that the subpackages can
 import the vocabulary modules of this package without a circle through it.
 
-The package is drawn in layers (``docs/architecture.md``); each imports only from those below:
+The package is drawn in floors (README, "Where things are"); each imports only from those below:
 
     vocabulary (errors, models, periods, money, ...)  ->  rules, hooks  ->  core, defaults
     ->  engine  ->  store  ->  governance, authoring  ->  reports, jobs  ->  cli
