@@ -45,16 +45,20 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _corebank() -> Any:
-    """The corebank adapter: installed, or from this source checkout's plugins/ folder."""
+    """The corebank adapter and the synthetic bank: installed (the rrr-engine wheel carries
+    both), or from this source checkout's plugins/ folder."""
     try:
+        import rrr_corebank_sample  # noqa: F401
         import rrr_corebank_sql  # noqa: F401
     except ImportError:
-        here = Path(__file__).resolve().parent.parent / "plugins" / "rrr_corebank_sql"
+        here = Path(__file__).resolve().parents[2] / "plugins" / "rrr_corebank_sql"
         if not (here / "rrr_corebank_sql").is_dir():
-            raise PluginError("rrr demo needs the rrr_corebank_sql plugin: install it with "
-                              "pip install -e plugins/rrr_corebank_sql") from None
-        sys.path.insert(0, str(here))
-    from rrr_corebank_sql import generate, plugin
+            raise PluginError("rrr demo needs the rrr_corebank_sql plugin and its synthetic "
+                              "bank (rrr_corebank_sample), which the rrr-engine wheel carries: "
+                              "reinstall rrr-engine") from None
+        sys.path[:0] = [str(here), str(here / "sample")]
+    from rrr_corebank_sample import generate
+    from rrr_corebank_sql import plugin
     return generate, plugin
 
 

@@ -22,14 +22,13 @@ import sqlalchemy as sa
 from rrr_corebank_sql import (
     explain_account,
     fx_rates,
-    generate_bank,
     holdings,
     load_mapping,
     plugin,
-    sample_mapping_path,
     snapshot_day,
 )
-from rrr_corebank_sql import generate as gen
+from rrr_corebank_sample import generate as gen
+from rrr_corebank_sample import generate_bank, sample_mapping_path
 from rrr_engine.errors import InputError
 from rrr_engine.hooks import spec as hookspecs
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .bulk import bulk_insert
+from rrr_corebank_sample.bulk import bulk_insert
 
 __all__ = ["METADATA", "PRODUCTS", "generate_bank", "sample_mapping_path", "write_mapping"]
 
@@ -97,8 +97,8 @@ _RATIOS = {"vnd_short": 0.03, "vnd_long": 0.01, "fx_overseas_ci": 0.01, "fx_shor
 
 
 def sample_mapping_path() -> Path:
-    """The mapping of the synthetic bank shipped with the package."""
-    return Path(str(resources.files("rrr_corebank_sql") / "sample_mapping.yaml"))
+    """The mapping of the synthetic bank shipped with this package."""
+    return Path(str(resources.files("rrr_corebank_sample") / "sample_mapping.yaml"))
 
 
 def write_mapping(path: str | Path) -> Path:
