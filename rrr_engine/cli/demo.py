@@ -10,9 +10,9 @@ balance-sheet FX rates) from 1 September 2024 to 3 October 2025, and reads it th
 1. the pack version in use is proposed and approved (maker-checker, in the audit log);
 2. a backfill over September 2024 - August 2025 evaluates each month's requirement on its
    first day and closes the month before against its holdings (no reports);
-3. the results of October 2024 - August 2025 are submitted, as the bank reported them;
-4. the nightly runs of September 2025 - 3 October 2025 write the reports of 2025-09 and
+3. the nightly runs of September 2025 - 3 October 2025 write the reports of 2025-09 and
    2025-10 (October under the amended ratios of Decision 2977);
+4. the results of October 2024 - August 2025 are submitted, as the bank reported them;
 5. a back-dated correction in the core bank (a deposit of 15 July 2025) is taken in with
    ``--restate``: the submitted requirement of 2025-08 is restated;
 6. a what-if copy of the pack (``whatif-pack/``: the VND short-term ratio of other credit
@@ -183,16 +183,16 @@ def run(args: argparse.Namespace) -> int:
             backfill = NightlyJob(engine, storage, sources).run(
                 [d for d in dates if d <= BACKFILL_END], command=f"{COMMAND} (backfill)",
                 on_day=step)
-            with storage.transaction() as conn:
-                month = Month.parse(SUBMITTED[0])
-                while str(month) <= SUBMITTED[1]:
-                    submit(conn, str(month), by="demo compliance officer",
-                           reference=f"DTBB001 {month}")
-                    month = month + 1
             summary = NightlyJob(engine, storage, sources, reports_dir=out / "reports").run(
                 [d for d in dates if d > BACKFILL_END], command=COMMAND, on_day=step)
         finally:
             progress.close()
+        with storage.transaction() as conn:
+            month = Month.parse(SUBMITTED[0])
+            while str(month) <= SUBMITTED[1]:
+                submit(conn, str(month), by="demo compliance officer",
+                       reference=f"DTBB001 {month}")
+                month = month + 1
         generate.correct_balance(bank_url, CORRECTION_DAY, institution_id=INSTITUTION)
         restated = NightlyJob(engine, storage, sources, restate=True).run(
             [CORRECTION_DAY], command=f"{COMMAND} (a correction of {CORRECTION_DAY})")

@@ -59,8 +59,8 @@ READERS = {
     "periods status": ["periods", "status"],
     "periods submit": ["periods", "submit", "--period", "2025-09", "--by", "x"],
     "restatements": ["restatements"],
-    "reevaluate": ["reevaluate", "--rules", str(VN_PACK), "--from-period", "2025-09", "--to-period", "2025-09",
-                   "--by", "x", "--why", "y"],
+    "reevaluate": ["reevaluate", "--rules", str(VN_PACK), "--from-period", "2025-09",
+                   "--to-period", "2025-09", "--by", "x", "--why", "y"],
     "rules approve": ["rules", "approve", "--sha", "a" * 12, "--by", "x", "--why", "y"],
 }
 
