@@ -65,7 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="output directory (default: out, so the results database is "
                         "sqlite:///out/rrr.sqlite, every command's default; $RRR_DB and "
                         "configuration files are not used: the demo replaces its database)")
-    p.add_argument("--seed", type=int, default=20251001, help="generator seed (same seed, same bank)")
+    p.add_argument("--seed", type=int, default=20251001,
+                   help="generator seed (same seed, same bank)")
     p.add_argument("--progress", action="store_true", help="progress bar even without a terminal")
     p.set_defaults(func=run)
 

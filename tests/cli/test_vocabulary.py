@@ -43,7 +43,8 @@ def test_every_command_has_a_description_help_on_every_argument_and_its_exit_cod
                 continue
             if action.help == argparse.SUPPRESS:
                 continue  # an old spelling, described in the help of its new name
-            assert (action.help or "").strip(), f"{name} {action.option_strings or action.dest}: no help"
+            what = action.option_strings or action.dest
+            assert (action.help or "").strip(), f"{name} {what}: no help"
         if path and not _is_group(parser):
             assert (parser.epilog or "").startswith("exit status: 0 done;"), name
     # the walk reached the leaves, not only the top
@@ -80,8 +81,8 @@ def stored(tmp_path, capsys):
     code, _, err = rrr(capsys, "nightly", "--from", "2025-08-01", "--to", "2025-09-01",
                        "--db", db, "--no-reports", *files)
     assert code in (0, 3), err
-    code, _, err = rrr(capsys, "periods", "submit", "--period", "2025-09", "--by", "=cmd|' /C calc'!A0",
-                       "--reference", "+SUM(1)", "--db", db)
+    code, _, err = rrr(capsys, "periods", "submit", "--period", "2025-09",
+                       "--by", "=cmd|' /C calc'!A0", "--reference", "+SUM(1)", "--db", db)
     assert code == 0, err
     return db
 
