@@ -2,9 +2,10 @@
 rule, and with ``--db`` which stored institution-periods the new version would move, and by
 how much (``--db`` alone: the default results database,
 :func:`rrr_engine.cli.common.db_setting`). Nothing is written. Exit 0 (a difference is not a
-failure); 4 when some stored results could not be evaluated with NEW (each listed, naming the institution) and the others
-were compared; 2 for a pack that does not load, a database that cannot be read, or no stored
-result that could be evaluated; 75 when the database is unreachable or locked.
+failure); 4 when some stored results could not be evaluated with NEW (each listed, naming the
+institution) and the others were compared; 2 for a pack that does not load, a database that
+cannot be read, or no stored result that could be evaluated; 75 when the database is
+unreachable or locked.
 """
 
 from __future__ import annotations
