@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -113,9 +115,17 @@ def _source(options: Mapping[str, Any]
 _PARSED: dict[tuple[str, bytes], CorebankMapping] = {}
 
 
+_CACHED_SIZE = 1 << 20
+
+
 def _mapping(path: Any) -> CorebankMapping:
-    """The mapping file parsed, once per content."""
+    """The mapping file parsed, once per content. Anything but a plain file of reasonable
+    size (a FIFO, a device, a directory: reading it could block) goes straight to the loader,
+    which refuses it naming the file."""
     try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _CACHED_SIZE:
+            return load_mapping(path)
         digest = hashlib.sha256(Path(path).read_bytes()).digest()
     except OSError:
         return load_mapping(path)  # which names the file and what is wrong with it
