@@ -2,7 +2,8 @@
 # The wheel installs and runs on the oldest and newest supported Python (part of `make test`).
 #
 # Builds the wheel once from the working tree (tracked and new files, as a clean checkout would
-# have them), checks that it carries every file of rulesets/, then for Python 3.11 and 3.13:
+# have them), checks that it carries every file of rulesets/, that the rrr_corebank_sql adapter
+# builds on its own (plugins/rrr_corebank_sql/pyproject.toml), then for Python 3.11 and 3.13:
 # a fresh venv outside the repository, `pip install` of the wheel, and `rrr demo` in a
 # temporary directory, which must succeed and write its reports.
 #
@@ -66,6 +67,25 @@ if want - have or not want:
 print(f"check-wheel: the wheel carries all {len(want)} rule-pack files")
 EOF
 
+# the adapter builds on its own from its pyproject: the adapter, its entry point, no sample bank
+"$BUILD_PY" -m pip wheel -q --no-deps -w "$WORK/dist-adapter" "$WORK/src/plugins/rrr_corebank_sql" \
+    >"$WORK/build-adapter.log" 2>&1 \
+    || { cat "$WORK/build-adapter.log" >&2; fail "the rrr_corebank_sql adapter's wheel did not build"; }
+"$BUILD_PY" - "$WORK"/dist-adapter/rrr_corebank_sql-*.whl <<'EOF' || fail "the adapter's wheel is wrong"
+import sys, zipfile
+wheel = zipfile.ZipFile(sys.argv[1])
+names = wheel.namelist()
+top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+points = [n for n in names if n.endswith("entry_points.txt")]
+text = wheel.read(points[0]).decode() if points else ""
+if top != {"rrr_corebank_sql"} or "rrr_corebank_sql/plugin.py" not in names:
+    sys.exit(f"check-wheel: the adapter's wheel holds {sorted(top)}, expected rrr_corebank_sql")
+if "[rrr_engine]" not in text or "rrr_corebank_sql.plugin" not in text:
+    sys.exit("check-wheel: the adapter's wheel has no rrr_engine entry point")
+print(f"check-wheel: the adapter's wheel builds on its own ({len(names)} files, entry point "
+      "rrr_engine)")
+EOF
+
 # -- each interpreter: fresh venv, install, rrr demo outside the repository ------------------
 for v in $VERSIONS; do
     step=$(date +%s)
@@ -95,11 +115,11 @@ for v in $VERSIONS; do
         || { cat "$run/demo.log" >&2; fail "rrr demo failed on Python $v"; }
     for month in 2025-09 2025-10; do
         for kind in csv xlsx; do
-            ls "$run/out/demo/reports/$month"/*."$kind" >/dev/null 2>&1 \
+            ls "$run/out/reports/$month"/*."$kind" >/dev/null 2>&1 \
                 || { cat "$run/demo.log" >&2; fail "Python $v: no $kind report for $month"; }
         done
     done
-    ls "$run/out/demo/reports/2025-09"/*.png >/dev/null 2>&1 \
+    ls "$run/out/reports/2025-09"/*.png >/dev/null 2>&1 \
         || fail "Python $v: no chart for 2025-09"
     # the demo ran the installed package and its bundled packs, not this checkout
     where=$(cd "$run" && "$venv/bin/python" -c \

@@ -4,6 +4,14 @@ import pgcluster
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def no_configured_db(monkeypatch, tmp_path_factory):
+    """Commands run without --db read $RRR_DB or a configuration file
+    (rrr_engine.cli.common.db_setting): never those of whoever runs the tests."""
+    monkeypatch.delenv("RRR_DB", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """URL of an empty database on a throwaway PostgreSQL server that lives for the session.

@@ -8,11 +8,11 @@ broken entry and each mismatch named), 2 when the database cannot be read.
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import sys
+from typing import Any
 
-from rrr_engine.cli.common import add_db_argument, open_store
+from rrr_engine.cli.common import add_db_argument, add_format_argument, open_store, output_format
+from rrr_engine.cli.render import emit
 from rrr_engine.exits import EXIT_FAILED
 
 __all__ = ["register"]
@@ -37,11 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db_argument(p)
     p.add_argument("--head", type=_head, metavar="SEQ:HASH",
                    help="a head recorded earlier: it must still be in the log, unchanged")
+    add_format_argument(p)
     p.set_defaults(func=run_verify)
-    p = cmds.add_parser("log", help="print the audit log, oldest first")
+    p = cmds.add_parser("log", help="print the audit log, oldest first",
+                        description="Print the audit log's entries, oldest first: sequence "
+                        "number, kind, what each is about, and its hash.")
     add_db_argument(p)
     p.add_argument("--kind", help="only entries of this kind (proposal, approval, result, ...)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format_argument(p)
     p.set_defaults(func=run_log)
 
 
@@ -50,7 +53,16 @@ def run_verify(args: argparse.Namespace) -> int:
 
     with open_store(args, read_only=True) as store, store.transaction() as conn:
         report = verify(conn, store.url, head=args.head)
-    sys.stdout.write(report.to_text())
+    seq, digest = report.head
+    data: dict[str, Any] = {
+        "database": report.database, "entries": report.entries, "ok": report.ok,
+        "head": f"{seq}:{digest}" if digest else None,
+        "chain_break": None if report.chain_break is None else str(report.chain_break),
+        "findings": list(report.findings)}
+    rows = ([{"problem": "broken", "detail": data["chain_break"]}] if report.chain_break else [])
+    rows += [{"problem": "mismatch", "detail": f} for f in report.findings]
+    emit(output_format(args), text=report.to_text(), data=data,
+         columns=("problem", "detail"), rows=rows)
     return 0 if report.ok else EXIT_FAILED
 
 
@@ -59,15 +71,14 @@ def run_log(args: argparse.Namespace) -> int:
 
     with open_store(args, read_only=True) as store, store.transaction() as conn:
         found = list(entries(conn, args.kind))
-    if args.format == "json":
-        json.dump([{"seq": e.seq, "kind": e.kind, "data": e.data, "hash": e.hash} for e in found],
-                  sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return 0
-    for e in found:
+    data = [{"seq": e.seq, "kind": e.kind, "data": e.data, "hash": e.hash} for e in found]
+    fmt = output_format(args)
+    text = []
+    for e in found if fmt == "text" else ():
         keys = [k for k in _FIRST if k in e.data] + sorted(set(e.data) - set(_FIRST) - {"files"})
         shown = " ".join(f"{k}={_short(e.data[k])}" for k in keys)
-        print(f"#{e.seq} {e.kind} {shown} hash={e.hash[:16]}")
+        text.append(f"#{e.seq} {e.kind} {shown} hash={e.hash[:16]}\n")
+    emit(fmt, text="".join(text), data=data, columns=("seq", "kind", "hash", "data"), rows=data)
     return 0
 
 

@@ -1,8 +1,9 @@
-"""``rrr evaluate``: one maintenance period from files, as JSON or a table.
+"""``rrr evaluate``: one maintenance period from files, as JSON, text or CSV.
 
 Every institution is evaluated on its own: one whose input is bad gets an error entry (in the
 JSON, ``{"institution_id", "status": "error", "error": {code, field, message}}``; in the
-table, an ERROR line) and a line on stderr, and the others are computed all the same. Exit 0
+text, an ERROR line; in the CSV, a row with status ``error``) and a line on stderr, and the
+others are computed all the same. Exit 0
 every institution computed, 4 some have an error entry, 2 all of them do (or the run's input
 as a whole is bad: a file, the period).
 """
@@ -10,21 +11,22 @@ as a whole is bad: a file, the period).
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from decimal import Decimal
 from typing import Any
 
+from rrr_engine.cli.common import add_format_argument, output_format
+from rrr_engine.cli.render import emit
 from rrr_engine.engine import Engine
 from rrr_engine.exits import EXIT_OK, partial_or
 from rrr_engine.money import group_digits
 
-__all__ = ["register", "render_table"]
+__all__ = ["CSV_COLUMNS", "csv_rows", "register", "render_table"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="evaluate one maintenance period from files",
-                       description="Evaluate required reserves for one maintenance period.")
+                       description="Evaluate required reserves for one maintenance period from "
+                       "files; no database is read or written.")
     p.add_argument("--rules", required=True, help="rule pack directory, e.g. rulesets/vn-sbv")
     p.add_argument("--institutions", required=True, help="institutions YAML or JSON")
     p.add_argument("--balances", required=True, help="balances CSV")
@@ -34,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--period", required=True,
                    help="maintenance period: YYYY-MM for a monthly pack (vn-sbv), or a period "
                         "id from the pack's periods: list for a calendar pack (e.g. 2024-03-13)")
-    p.add_argument("--format", choices=("json", "table"), default="json")
+    add_format_argument(p, default="json", aliases={"table": "text"})
     p.set_defaults(func=run)
 
 
@@ -46,14 +48,43 @@ def run(args: argparse.Namespace) -> int:
     errors, results = batch.errors, batch.results
     if results:  # nothing computed: stdout stays empty, stderr says why (exit 2)
         entries = batch.to_json(engine.pack.header.rounding)
-        if args.format == "json":
-            json.dump(entries, sys.stdout, indent=2, ensure_ascii=False)
-            sys.stdout.write("\n")
-        else:
-            sys.stdout.write(render_table(entries))
+        fmt = output_format(args)
+        emit(fmt, data=entries, text=render_table(entries) if fmt == "text" else "",
+             columns=CSV_COLUMNS, rows=csv_rows(entries) if fmt == "csv" else ())
     for err in errors:
         args.console.error(err.message)
     return partial_or(EXIT_OK, computed=len(results), failed=len(errors))
+
+
+CSV_COLUMNS = ("institution_id", "institution_name", "institution_class", "maintenance_period",
+               "status", "category", "reserve_currency", "average_base", "ratio", "required",
+               "rule", "message")
+
+
+def _exact(text: str | None) -> Decimal | None:
+    """An amount of the JSON contract (a string) as a number cell, never as inert text."""
+    return None if text is None else Decimal(text)
+
+
+def csv_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per requirement line; one row for an exempt institution or an error entry."""
+    rows: list[dict[str, Any]] = []
+    for r in results:
+        head = {k: r.get(k) for k in CSV_COLUMNS[:5]}
+        if r["status"] == "error":
+            e = r["error"]
+            rows.append({**head, "message": f"{e['code']}"
+                         + (f" ({e['field']})" if e["field"] else "") + f": {e['message']}"})
+        elif r["status"] == "exempt":
+            e = r["exemption"]
+            rows.append({**head, "rule": e["rule"], "message": e["citation"]})
+        for ln in r.get("lines") or ():
+            rows.append({**head, "category": ln["category"],
+                         "reserve_currency": ln["reserve_currency"],
+                         "average_base": _exact(ln["average_base"]),
+                         "ratio": _exact(ln["ratio"]), "required": _exact(ln["required"]),
+                         "rule": ln["rule"]})
+    return rows
 
 
 def _short_ratio(text: str) -> str:

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from rrr_engine import __version__
 from rrr_engine.cli import logs
+from rrr_engine.cli.common import configured_secrets
 from rrr_engine.errors import RrrError, TemporaryFailure
 from rrr_engine.exits import (
     EXIT_BAD_INPUT,
@@ -134,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = argv  # the command line as given, for run manifests (secrets masked there)
     args.console = console = logs.start(log_format=args.log_format, log_level=args.log_level,
-                                        stream=sys.stderr, secrets=secrets_in(argv))
+                                        stream=sys.stderr,
+                                        secrets=secrets_in(argv) + configured_secrets())
     try:
         return int(args.func(args) or EXIT_OK)
     except TemporaryFailure as exc:

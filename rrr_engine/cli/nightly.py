@@ -17,19 +17,23 @@ import sys
 from pathlib import Path
 
 from rrr_engine.cli.common import (
+    add_db_argument,
     add_lock_timeout_argument,
+    add_format_argument,
     add_source_arguments,
     date_argument,
+    db_url,
     default_rules,
     logged_command,
+    output_format,
     source_options,
 )
 from rrr_engine.cli.progress import Progress
-from rrr_engine.cli.render import render_summary
+from rrr_engine.cli.render import emit, render_summary
 from rrr_engine.errors import InputError
-from rrr_engine.jobs.nightly import DayOutcome, KillSwitch, NightlyJob
+from rrr_engine.jobs.nightly import DayOutcome, KillSwitch, NightlyJob, NightlySummary
 from rrr_engine.periods import days_between
-from rrr_engine.store.database import Storage, default_url
+from rrr_engine.store.database import Storage
 
 __all__ = ["register", "run"]
 
@@ -42,11 +46,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "month against its holdings. One institution's bad input never stops "
                     "the others: it gets an error entry, they are stored.")
     when = p.add_mutually_exclusive_group(required=True)
-    when.add_argument("--date", type=date_argument, help="the business date YYYY-MM-DD")
-    when.add_argument("--from", dest="date_from", type=date_argument, help="first date of a backfill")
-    p.add_argument("--to", dest="date_to", type=date_argument, help="last date of a backfill (with --from)")
-    p.add_argument("--db", help="results database URL (default: sqlite:///OUT/rrr.sqlite)")
-    p.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
+    when.add_argument("--date", type=date_argument, metavar="DATE",
+                      help="the business date, YYYY-MM-DD")
+    when.add_argument("--from", dest="date_from", type=date_argument, metavar="DATE",
+                      help="first business date of a backfill, YYYY-MM-DD (a date, not a "
+                           "maintenance period)")
+    p.add_argument("--to", dest="date_to", type=date_argument, metavar="DATE",
+                   help="last business date of a backfill, YYYY-MM-DD (with --from)")
+    add_db_argument(p, lock_timeout=False)
+    p.add_argument("--out", type=Path, default=Path("out"),
+                   help="the reports go to OUT/reports/PERIOD (default: out)")
     add_source_arguments(p)
     p.add_argument("--restate", action="store_true",
                    help="replace stored dates whose figures changed at the source")
@@ -56,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "requires approval: rrr rules require-approval)")
     p.add_argument("--progress", action="store_true", help="show the progress bar even when "
                    "stderr is not a terminal")
+    add_format_argument(p)
     add_lock_timeout_argument(p)
     p.set_defaults(func=run)
 
@@ -82,8 +92,7 @@ def run(args: argparse.Namespace) -> int:
     console = args.console
     job: NightlyJob | None = None
     try:
-        with Storage.open(args.db or default_url(args.out),
-                          lock_timeout=args.lock_timeout) as storage:
+        with Storage.open(db_url(args), lock_timeout=args.lock_timeout) as storage:
             job = NightlyJob(engine, storage, source_options(args), restate=args.restate,
                              reports_dir=None if args.no_reports else args.out / "reports",
                              kill=kill, production=args.production)
@@ -102,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
                                   on_day=on_day)
             finally:
                 progress.close()
-            print(render_summary(summary, storage.url), end="")
+            fmt = output_format(args)
+            emit(fmt, text=render_summary(summary, storage.url) if fmt == "text" else "",
+                 data={**summary.as_dict(), "database": storage.url},
+                 columns=_CSV_COLUMNS, rows=_csv_rows(summary) if fmt == "csv" else ())
     finally:
         # printed whether the run succeeded or not: each institution's error entry
         done = getattr(job, "summary", None)
@@ -112,3 +124,15 @@ def run(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
+_CSV_COLUMNS = ("date", "snapshot", "stage", "period", "institution_id", "result_version")
+
+
+def _csv_rows(summary: NightlySummary) -> list[dict[str, object]]:
+    """One row per stored result version, one per date that stored none."""
+    rows: list[dict[str, object]] = []
+    for day in summary.days:
+        stored = [{"date": day.day, "snapshot": day.snapshot, "stage": s.stage,
+                   "period": s.period, "institution_id": inst, "result_version": version}
+                  for s in day.stages for inst, version in s.written]
+        rows += stored or [{"date": day.day, "snapshot": day.snapshot}]
+    return rows

@@ -2,7 +2,8 @@
 them.
 
 Submitting marks the latest result versions of a period as reported to the central bank;
-a later version of one of them is a restatement, listed by ``rrr restatements`` (text or CSV):
+a later version of one of them is a restatement, listed by ``rrr restatements`` (``--format
+text|json|csv``):
 institution, period, stage, category, the figure as submitted and as it now stands, the
 difference, both pack versions and the rules behind each line.
 """
@@ -10,12 +11,13 @@ difference, both pack versions and the rules behind each line.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
-import sys
 from pathlib import Path
+from typing import Any
 
-from rrr_engine.cli.common import add_db_argument, open_store
-from rrr_engine.cli.render import render_restatements
+from rrr_engine.cli.common import add_db_argument, add_format_argument, open_store, output_format
+from rrr_engine.cli.render import emit, render_restatements
 
 __all__ = ["register"]
 
@@ -36,10 +38,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only this stage (default: every stage stored for the period)")
     p.add_argument("--by", default=None, help="who submitted (default: your login name)")
     p.add_argument("--reference", default="", help="the submission's reference, e.g. a filing number")
+    add_format_argument(p)
     p.set_defaults(func=run_submit)
-    p = cmds.add_parser("status", help="which result versions were submitted, and when")
+    p = cmds.add_parser("status", help="which result versions were submitted, and when",
+                        description="List the submitted result versions: period, stage, "
+                        "institution, version, who submitted it, when, and the reference.")
     add_db_argument(p)
     p.add_argument("--period", help="only this maintenance period")
+    add_format_argument(p)
     p.set_defaults(func=run_status)
 
     p = sub.add_parser("restatements", help="the restatement report: submitted figures that moved",
@@ -48,8 +54,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "versions and the rules behind the line.")
     add_db_argument(p)
     p.add_argument("--period", help="only this maintenance period")
-    p.add_argument("--csv", type=Path, help="also write the report as CSV to this file")
+    add_format_argument(p)
+    p.add_argument("--csv", type=Path, metavar="FILE",
+                   help="also write the report as CSV to this file (what --format csv prints)")
     p.set_defaults(func=run_restatements)
+
+
+_SUBMITTED = ("maintenance_period", "stage", "institution_id", "result_version", "submitted_by",
+              "submitted_at", "reference")
+
+
+def _submitted(s: Any, **extra: Any) -> dict[str, Any]:
+    return {**extra, **{k: getattr(s, k) for k in _SUBMITTED}}
 
 
 def run_submit(args: argparse.Namespace) -> int:
@@ -60,12 +76,14 @@ def run_submit(args: argparse.Namespace) -> int:
     with open_store(args) as store, store.transaction() as conn:
         done, already = submit(conn, args.period, by=args.by or getpass.getuser(),
                                reference=args.reference, stages=stages)
-    for s in done:
-        print(f"submitted {s.institution_id} {s.maintenance_period} {s.stage} v{s.result_version} "
-              f"by {s.submitted_by}")
-    for s in already:
-        print(f"already submitted {s.institution_id} {s.maintenance_period} {s.stage} "
-              f"v{s.result_version} (by {s.submitted_by} on {s.submitted_at})")
+    text = [f"submitted {s.institution_id} {s.maintenance_period} {s.stage} v{s.result_version} "
+            f"by {s.submitted_by}" for s in done]
+    text += [f"already submitted {s.institution_id} {s.maintenance_period} {s.stage} "
+             f"v{s.result_version} (by {s.submitted_by} on {s.submitted_at})" for s in already]
+    rows = ([_submitted(s, action="submitted") for s in done]
+            + [_submitted(s, action="already submitted") for s in already])
+    emit(output_format(args), text="".join(f"{line}\n" for line in text), data=rows,
+         columns=("action", *_SUBMITTED), rows=rows)
     return 0
 
 
@@ -74,12 +92,14 @@ def run_status(args: argparse.Namespace) -> int:
 
     with open_store(args, read_only=True) as store, store.transaction() as conn:
         found = submissions(conn, args.period)
-    for s in found:
-        print(f"{s.maintenance_period} {s.stage} {s.institution_id} v{s.result_version}: "
-              f"submitted by {s.submitted_by} on {s.submitted_at}"
-              + (f" ({s.reference})" if s.reference else ""))
+    text = [f"{s.maintenance_period} {s.stage} {s.institution_id} v{s.result_version}: "
+            f"submitted by {s.submitted_by} on {s.submitted_at}"
+            + (f" ({s.reference})" if s.reference else "") for s in found]
     if not found:
-        print("no result has been submitted" + (f" for {args.period}" if args.period else ""))
+        text.append("no result has been submitted" + (f" for {args.period}" if args.period else ""))
+    rows = [_submitted(s) for s in found]
+    emit(output_format(args), text="".join(f"{line}\n" for line in text), data=rows,
+         columns=_SUBMITTED, rows=rows)
     return 0
 
 
@@ -93,11 +113,17 @@ def run_restatements(args: argparse.Namespace) -> int:
         rows = [row for old, new in restatements(conn, period=args.period)
                 for row in restatement_rows(old, new)]
         seq, digest = audit.head(conn)
-    sys.stdout.write(render_restatements(rows) or
-                     "no restatement" + (f" for {args.period}" if args.period else "") + "\n")
+    # a query, not a run: no run id, and each row names its own packs
+    text_csv = restatement_csv(rows, Provenance("", "", "", "", "", f"{seq}:{digest}"))
+    fmt = output_format(args)
+    none = "no restatement" + (f" for {args.period}" if args.period else "") + "\n"
+    emit(fmt, text=render_restatements(rows) or none, csv_body=text_csv,
+         data={"audit_head": f"{seq}:{digest}",
+               "restatements": [dataclasses.asdict(r) for r in rows]})
     if args.csv:
-        # a query, not a run: no run id, and each row names its own packs
-        text = restatement_csv(rows, Provenance("", "", "", "", "", f"{seq}:{digest}"))
-        write_text(args.csv, text, bom=True)
-        print(f"wrote {args.csv}")
+        write_text(args.csv, text_csv, bom=True)
+        if fmt == "text":  # a CSV or JSON document on stdout stays one document
+            print(f"wrote {args.csv}")
+        else:
+            args.console.note(f"wrote {args.csv}")
     return 0

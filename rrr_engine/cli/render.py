@@ -1,12 +1,79 @@
-"""Text the commands print that more than one command prints: a nightly run's summary
-(``rrr nightly``, ``rrr demo``) and restatements (``rrr restatements``, ``rrr reevaluate``)."""
+"""What the commands print: the one implementation of ``--format text|json|csv``
+(:func:`emit`), and text more than one command prints: a nightly run's summary (``rrr
+nightly``, ``rrr demo``) and restatements (``rrr restatements``, ``rrr reevaluate``).
+
+CSV goes to stdout as UTF-8 with a byte-order mark (so a spreadsheet opens it as UTF-8), one
+header row, text cells made inert for spreadsheets (:func:`rrr_engine.sheet_safety.inert`),
+amounts in plain decimal notation, exact. JSON is one document, amounts as strings.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
-__all__ = ["render_restatements", "render_summary"]
+from rrr_engine.sheet_safety import inert
+
+__all__ = ["BOM", "csv_cell", "csv_text", "emit", "render_restatements", "render_summary"]
+
+BOM = "\ufeff"
+
+
+def csv_cell(value: Any) -> str:
+    """One CSV cell: exact decimals, ``true``/``false``, nested values as JSON, text inert."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (dict, list, tuple)):
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return inert(str(value))
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """A header row and one row per mapping (a missing key is an empty cell), no BOM."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([inert(c) for c in columns])
+    for row in rows:
+        w.writerow([csv_cell(row.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def emit(fmt: str, *, text: str, data: Any, columns: Sequence[str] = (),
+         rows: Iterable[Mapping[str, Any]] = (), csv_body: str | None = None,
+         stream: TextIO | None = None) -> None:
+    """Print a command's results in ``fmt``: ``text`` as it is; ``data`` as JSON; for csv,
+    ``csv_body`` when the command has its own CSV form, else ``columns`` and ``rows``."""
+    out = stream or sys.stdout
+    if fmt == "json":
+        out.write(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+    elif fmt == "csv":
+        body = BOM + (csv_body if csv_body is not None else csv_text(columns, rows))
+        raw = getattr(out, "buffer", None)
+        if raw is None:
+            out.write(body)
+        else:  # UTF-8 whatever the terminal's encoding: the BOM says so to the spreadsheet
+            out.flush()
+            raw.write(body.encode("utf-8"))
+            raw.flush()
+    else:
+        out.write(text)
 
 
 def _amount(text: str) -> str:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rrr_engine.cli.common import add_lock_timeout_argument, open_store
+from rrr_engine.cli.common import add_db_argument, add_format_argument, open_store, output_format
+from rrr_engine.cli.render import emit
 from rrr_engine.errors import InputError, StorageError
 
 __all__ = ["register", "run"]
@@ -23,10 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Write the CSV, XLSX and PNG reports of one maintenance "
                                    "period from the results the nightly job stored.")
     p.add_argument("--period", required=True, help="maintenance period, e.g. 2025-09")
-    p.add_argument("--db", help="results database URL (default: sqlite:///OUT/rrr.sqlite)")
-    p.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
+    add_db_argument(p)
+    p.add_argument("--out", type=Path, default=Path("out"),
+                   help="the reports go to OUT/reports/PERIOD (default: out)")
     p.add_argument("--rules", type=Path, help="rule pack directory (default: the bundled vn-sbv)")
-    add_lock_timeout_argument(p)
+    add_format_argument(p)
     p.set_defaults(func=run)
 
 
@@ -36,12 +38,11 @@ def run(args: argparse.Namespace) -> int:
     from rrr_engine.engine import Engine
     from rrr_engine.governance.approvals import check_run
     from rrr_engine.reports.period import write_period_reports
-    from rrr_engine.store.database import default_url
 
     engine = Engine(args.rules or default_rules())
     pack = engine.pack
     # not read-only: the report is a run, recorded in the run log; never creates a store
-    with open_store(args, url=args.db or default_url(args.out)) as storage:
+    with open_store(args) as storage:
         with storage.transaction() as conn:
             approval = check_run(conn, pack, command="report")
         run_id = storage.start_run(
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             raise
         storage.finish_run(run_id, outcome="ok", exit_code=0,
                            summary={"period": args.period, "reports": [str(p) for p in written]})
-    for path in written:
-        print(path)
+    files = [{"period": args.period, "path": str(path)} for path in written]
+    emit(output_format(args), text="".join(f"{path}\n" for path in written), data=files,
+         columns=("period", "path"), rows=files)
     return 0

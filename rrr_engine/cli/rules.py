@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from rrr_engine.cli.common import EXIT_FAILED
+from rrr_engine.cli.common import EXIT_FAILED, add_format_argument, output_format
+from rrr_engine.cli.render import emit
 
 __all__ = ["RULES_COMMAND_MODULES", "register"]
 
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "problem, gaps and overlaps of the ratio tables, rules that can never "
                         "fire, missing citations. Exit 1 on any error.")
     p.add_argument("path", help="rule pack directory, e.g. rulesets/vn-sbv")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format_argument(p)
     p.set_defaults(func=run_check)
 
     p = cmds.add_parser("test", help="run the pack's scenarios and report rule coverage",
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-k", dest="select", help="only scenarios whose name contains this text")
     p.add_argument("--require-coverage", action="store_true",
                    help="also fail when a rule or status is exercised by no scenario")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format_argument(p)
     p.set_defaults(func=run_test)
 
     p = cmds.add_parser("explain", help="the chain of rules behind one institution-period",
@@ -66,7 +67,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--holdings", help="central-bank holdings CSV")
     p.set_defaults(func=run_explain)
 
-    p = cmds.add_parser("export", help="write a ratio table as a CSV or XLSX decision table")
+    p = cmds.add_parser("export", help="write a ratio table as a CSV or XLSX decision table",
+                        description="Write one ratio table of a pack as a decision table a "
+                        "reviewer edits in a spreadsheet; 'rrr rules import' reads it back.")
     p.add_argument("--rules", required=True, help="rule pack directory")
     p.add_argument("--table", required=True, help="ratio table id, e.g. d1158-2977-2025")
     p.add_argument("--out", required=True, help="output file, .csv or .xlsx")
@@ -93,22 +96,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from rrr_engine.authoring.check.report import check_pack
     report = check_pack(args.path)
-    if args.format == "json":
-        json.dump(report.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(report.to_text())
+    data = report.to_dict()
+    issues: list[dict[str, Any]] = data["issues"]
+    emit(output_format(args), text=report.to_text(), data=data, rows=issues,
+         columns=tuple(dict.fromkeys(k for issue in issues for k in issue))
+         or ("severity", "file", "line", "key", "message"))
     return 0 if report.ok else EXIT_FAILED
 
 
 def run_test(args: argparse.Namespace) -> int:
     from rrr_engine.authoring.testing import run_pack_scenarios
     report = run_pack_scenarios(args.path, select=args.select)
-    if args.format == "json":
-        json.dump(report.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(report.to_text())
+    data = report.to_dict()
+    rows = [{"scenario": s["name"], "where": s["where"], "passed": s["passed"],
+             "differences": "; ".join(s["differences"])} for s in data["scenarios"]]
+    emit(output_format(args), text=report.to_text(), data=data, rows=rows,
+         columns=("scenario", "where", "passed", "differences"))
     failed = report.failed or (args.require_coverage and report.unexercised)
     return EXIT_FAILED if failed else 0
 

@@ -8,11 +8,17 @@ since the proposal) is one line on stderr and exit 2; a proposal of a pack that 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
-from rrr_engine.cli.common import EXIT_FAILED, add_db_argument, open_store
+from rrr_engine.cli.common import (
+    EXIT_FAILED,
+    add_db_argument,
+    add_format_argument,
+    open_store,
+    output_format,
+)
+from rrr_engine.cli.render import emit
 
 __all__ = ["register"]
 
@@ -43,10 +49,12 @@ def register(cmds: argparse._SubParsersAction) -> None:
         _who(p)
         p.set_defaults(func=run_decide, verb=verb)
 
-    p = cmds.add_parser("status", help="proposals, approvals and rejections of pack versions")
+    p = cmds.add_parser("status", help="proposals, approvals and rejections of pack versions",
+                        description="Whether the database is in production mode, and every "
+                        "pack version proposed, approved or rejected, with who, when and why.")
     add_db_argument(p)
     p.add_argument("--rules", help="also say where this pack directory's version stands")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    add_format_argument(p)
     p.set_defaults(func=run_status)
 
     p = cmds.add_parser("require-approval",
@@ -109,26 +117,25 @@ def run_status(args: argparse.Namespace) -> int:
         states = {r.ruleset_sha256: version_state(conn, r.ruleset_id, r.ruleset_sha256)
                   for r in found}
         mine = approval_state(conn, load_pack(args.rules)) if args.rules else None
-    if args.format == "json":
-        json.dump({"production": production,
-                   "versions": [{"sha256": sha, "state": st.state, "detail": st.detail}
-                                for sha, st in states.items()],
-                   "reviews": [_review(r) for r in found],
-                   "rules": None if mine is None else {"state": mine.state, "detail": mine.detail}},
-                  sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return 0
-    print("mode: " + ("production (every run needs the latest approved pack version)"
-                      if production else "demo (unapproved packs run; the run log says so)"))
+    data = {"production": production,
+            "versions": [{"sha256": sha, "state": st.state, "detail": st.detail}
+                         for sha, st in states.items()],
+            "reviews": [_review(r) for r in found],
+            "rules": None if mine is None else {"state": mine.state, "detail": mine.detail}}
+    text = ["mode: " + ("production (every run needs the latest approved pack version)"
+                        if production else "demo (unapproved packs run; the run log says so)")]
     for sha, state in states.items():
         rows = [r for r in found if r.ruleset_sha256 == sha]
-        print(f"{rows[0].ruleset_id} {rows[0].ruleset_label} {sha[:12]}: {state.state}")
-        for r in rows:
-            print(f"  {r.at}  {r.action:<10} {r.actor}: {r.reason}")
+        text.append(f"{rows[0].ruleset_id} {rows[0].ruleset_label} {sha[:12]}: {state.state}")
+        text += [f"  {r.at}  {r.action:<10} {r.actor}: {r.reason}" for r in rows]
     if not found:
-        print("no pack version has been proposed")
+        text.append("no pack version has been proposed")
     if mine is not None:
-        print(f"{args.rules}: {mine.state}: {mine.detail}")
+        text.append(f"{args.rules}: {mine.state}: {mine.detail}")
+    table = [{**_review(r), "state": states[r.ruleset_sha256].state} for r in found]
+    emit(output_format(args), text="".join(f"{line}\n" for line in text), data=data,
+         rows=table, columns=("ruleset_id", "label", "sha256", "state", "review_no", "action",
+                              "by", "why", "at"))
     return 0
 
 

@@ -20,7 +20,8 @@ from sqlalchemy.engine import make_url
 from rrr_engine.store.database import Storage
 
 ROOT = Path(__file__).resolve().parents[2]
-MAPPING = ROOT / "plugins" / "rrr_corebank_sql" / "rrr_corebank_sql" / "sample_mapping.yaml"
+MAPPING = (ROOT / "plugins" / "rrr_corebank_sql" / "sample" / "rrr_corebank_sample"
+           / "sample_mapping.yaml")
 START = dt.date(2025, 9, 1)
 
 
@@ -58,8 +59,8 @@ READERS = {
     "periods status": ["periods", "status"],
     "periods submit": ["periods", "submit", "--period", "2025-09", "--by", "x"],
     "restatements": ["restatements"],
-    "reevaluate": ["reevaluate", "--rules", str(VN_PACK), "--from", "2025-09", "--to", "2025-09",
-                   "--by", "x", "--why", "y"],
+    "reevaluate": ["reevaluate", "--rules", str(VN_PACK), "--from-period", "2025-09",
+                   "--to-period", "2025-09", "--by", "x", "--why", "y"],
     "rules approve": ["rules", "approve", "--sha", "a" * 12, "--by", "x", "--why", "y"],
 }
 
@@ -277,7 +278,7 @@ def test_every_help_lists_its_exit_codes(capsys):
 ])
 def test_a_mapping_naming_an_unknown_column_or_table_is_bad_input(edit, field, problem, db_url,
                                                                    tmp_path, feed, capsys):
-    from rrr_corebank_sql import generate
+    from rrr_corebank_sample import generate
     if db_url.startswith("postgresql"):
         bank, results = db_url, f"sqlite:///{tmp_path}/r.sqlite"
     else:

@@ -410,9 +410,11 @@ def command(kind: str, path: Path, tmp_path: Path, target: str = "extra.yaml") -
     if kind.startswith("nightly "):  # the same host files, read by the nightly job
         options[f"--{kind.split()[1]}"] = path
         return ["nightly", "--date", "2025-09-01", "--out", str(tmp_path / "out"),
+                "--db", f"sqlite:///{tmp_path / 'out' / 'rrr.sqlite'}",
                 *[str(x) for pair in options.items() for x in pair]]
     if kind == "mapping":
         return ["nightly", "--date", "2025-09-01", "--out", str(tmp_path / "out"),
+                "--db", f"sqlite:///{tmp_path / 'out' / 'rrr.sqlite'}",
                 "--institutions", str(OK_BANK),
                 "--source", f"corebank_url=sqlite:///{tmp_path / 'bank.sqlite'}",
                 "--source", f"corebank_mapping={path}"]

@@ -105,8 +105,9 @@ def test_the_restatement_report_lists_old_new_difference_packs_and_rule(stored, 
     db, sources = stored
     assert submit(capsys, db, "2025-10", "--stage", "close")[0] == 0
     amended = gd.amended_pack(tmp_path / "amended")
-    code, out, err = rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from",
-                         "2025-10", "--to", "2025-10", "--by", "erin", "--why", "Decision 9999",
+    code, out, err = rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from-period",
+                         "2025-10", "--to-period", "2025-10", "--by", "erin", "--why",
+                         "Decision 9999",
                          "--csv", tmp_path / "restated.csv")
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO((tmp_path / "restated.csv").read_text(encoding="utf-8-sig"))))
@@ -145,8 +146,8 @@ def test_the_restatement_report_lists_old_new_difference_packs_and_rule(stored, 
 def test_reevaluate_writes_new_versions_only_where_figures_change(stored, tmp_path, capsys):
     db, _ = stored
     amended = gd.amended_pack(tmp_path / "amended")
-    code, out, err = rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from",
-                         "2025-09", "--to", "2025-11", "--why", "Decision 9999")
+    code, out, err = rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from-period",
+                         "2025-09", "--to-period", "2025-11", "--why", "Decision 9999")
     assert code == 0, err
     assert out.splitlines()[:3] == ["BANK1 2025-10 requirement: v1 -> v2",
                                     "BANK1 2025-10 close: v1 -> v2",
@@ -154,8 +155,8 @@ def test_reevaluate_writes_new_versions_only_where_figures_change(stored, tmp_pa
     assert "3 new result version(s), 6 unchanged, 0 restatement(s)" in out
     assert result(db, "BANK2", "2025-10", "close").result_version == 1
     # the same pack again moves nothing: nothing is written
-    code, out, _ = rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from",
-                       "2025-09", "--to", "2025-11", "--why", "again")
+    code, out, _ = rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from-period",
+                       "2025-09", "--to-period", "2025-11", "--why", "again")
     assert code == 0 and "0 new result version(s), 9 unchanged" in out
     with Storage.open(db) as store:
         runs = store.runs()[-2:]
@@ -167,8 +168,8 @@ def test_reevaluate_writes_new_versions_only_where_figures_change(stored, tmp_pa
 def test_reevaluate_keeps_to_the_periods_asked_for(stored, tmp_path, capsys):
     db, _ = stored
     amended = gd.amended_pack(tmp_path / "amended")
-    code, out, _ = rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from",
-                       "2025-11", "--to", "2025-11", "--why", "November only")
+    code, out, _ = rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from-period",
+                       "2025-11", "--to-period", "2025-11", "--why", "November only")
     assert code == 0 and out.splitlines()[0] == "BANK1 2025-11 requirement: v1 -> v2"
     assert result(db, "BANK1", "2025-10", "requirement").result_version == 1
 
@@ -178,8 +179,8 @@ def test_reevaluate_in_production_refuses_an_unapproved_pack(stored, tmp_path, c
     amended = gd.amended_pack(tmp_path / "amended")
     with Storage.open(db) as store:
         before = store.dump(), len(store.runs())
-    code, out, err = rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from",
-                         "2025-09", "--to", "2025-11", "--why", "x", "--production")
+    code, out, err = rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from-period",
+                         "2025-09", "--to-period", "2025-11", "--why", "x", "--production")
     assert code == 2 and out == "" and "production mode: reevaluate refuses to run" in err
     with Storage.open(db) as store:
         assert (store.dump(), len(store.runs())) == before
@@ -187,17 +188,17 @@ def test_reevaluate_in_production_refuses_an_unapproved_pack(stored, tmp_path, c
 
 def test_reevaluate_refuses_a_backwards_range(stored, tmp_path, capsys):
     db, _ = stored
-    code, _, err = rrr(capsys, "reevaluate", "--db", db, "--rules", gd.VN_PACK, "--from",
-                       "2025-11", "--to", "2025-09", "--why", "x")
-    assert code == 2 and "--to 2025-09 is before --from 2025-11" in err
+    code, _, err = rrr(capsys, "reevaluate", "--db", db, "--rules", gd.VN_PACK, "--from-period",
+                       "2025-11", "--to-period", "2025-09", "--why", "x")
+    assert code == 2 and "--to-period 2025-09 is before --from-period 2025-11" in err
 
 
 def test_the_period_report_gets_a_restatements_sheet(stored, tmp_path, capsys):
     db, _ = stored
     assert submit(capsys, db, "2025-11")[0] == 0
     amended = gd.amended_pack(tmp_path / "amended")
-    assert rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from", "2025-11",
-               "--to", "2025-11", "--why", "Decision 9999")[0] == 0
+    assert rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from-period", "2025-11",
+               "--to-period", "2025-11", "--why", "Decision 9999")[0] == 0
     code, out, err = rrr(capsys, "report", "--db", db, "--period", "2025-11", "--out", tmp_path,
                          "--rules", amended)
     assert code == 0, err
@@ -212,8 +213,8 @@ def test_restatements_are_audited(stored, tmp_path, capsys):
     db, _ = stored
     assert submit(capsys, db, "2025-11")[0] == 0
     amended = gd.amended_pack(tmp_path / "amended")
-    assert rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from", "2025-11",
-               "--to", "2025-11", "--why", "Decision 9999", "--by", "erin")[0] == 0
+    assert rrr(capsys, "reevaluate", "--db", db, "--rules", amended, "--from-period", "2025-11",
+               "--to-period", "2025-11", "--why", "Decision 9999", "--by", "erin")[0] == 0
     from rrr_engine.store import audit
     with Storage.open(db) as store, store.transaction() as conn:
         kinds = [(e.kind, e.data.get("by")) for e in audit.entries(conn)][-3:]

@@ -68,8 +68,8 @@ def test_rules_diff_lists_the_institution_it_cannot_evaluate_and_compares_the_ot
 
 
 def test_reevaluate_stores_the_others_and_names_the_one_it_cannot(stored, amended, capsys):
-    code, out, err = rrr(capsys, "reevaluate", "--db", stored, "--rules", amended, "--from",
-                         "2025-10", "--to", "2025-11", "--by", "dave", "--why", "amendment")
+    code, out, err = rrr(capsys, "reevaluate", "--db", stored, "--rules", amended, "--from-period",
+                         "2025-10", "--to-period", "2025-11", "--by", "dave", "--why", "amendment")
     assert code == 4
     assert out.splitlines()[:3] == ["BANK1 2025-10 requirement: v1 -> v2",
                                     "BANK1 2025-10 close: v1 -> v2",

@@ -11,7 +11,8 @@ import datetime as dt
 import pgcluster
 from clirun import VN_PACK
 
-from rrr_corebank_sql import generate, plugin
+from rrr_corebank_sample import generate
+from rrr_corebank_sql import plugin
 from rrr_engine.engine import Engine
 from rrr_engine.jobs.nightly import NightlyJob
 from rrr_engine.periods import days_between

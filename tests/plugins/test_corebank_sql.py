@@ -22,14 +22,13 @@ import sqlalchemy as sa
 from rrr_corebank_sql import (
     explain_account,
     fx_rates,
-    generate_bank,
     holdings,
     load_mapping,
     plugin,
-    sample_mapping_path,
     snapshot_day,
 )
-from rrr_corebank_sql import generate as gen
+from rrr_corebank_sample import generate as gen
+from rrr_corebank_sample import generate_bank, sample_mapping_path
 from rrr_engine.errors import InputError
 from rrr_engine.rules.pack import load_pack
 from rrr_engine.hooks import spec as hookspecs
@@ -486,3 +485,22 @@ def test_sample_mapping_is_valid():
     assert [r.exclude for r in mapping.classification[:3]] == [
         "deposits of credit institutions established in Vietnam", "margin deposits",
         "overseas branches are outside the domestic network"]
+
+
+def test_a_mapping_changed_between_calls_is_read_again(tmp_path):
+    # the adapter keeps a parsed mapping between hook calls (a backfill asks three a day):
+    # a file whose content changed at the same path must not be served from that cache
+    bank = f"sqlite:///{tmp_path / 'bank.sqlite'}"
+    generate_bank(bank, accounts=60, start=D1, end=D1, seed=5)
+    mapping = tmp_path / "map.yaml"
+    text = sample_mapping_path().read_text()
+    options = {"corebank_url": bank, "corebank_mapping": str(mapping)}
+
+    def categories():
+        return {r.category for r in plugin.rrr_daily_balances(options=options, start=D1, end=D1)}
+
+    mapping.write_text(text)
+    assert "vnd_long" in categories()
+    # every VND term deposit short: no vnd_long left
+    mapping.write_text(text.replace("  - category: vnd_long\n", "  - category: vnd_short\n"))
+    assert "vnd_long" not in categories() and "vnd_short" in categories()

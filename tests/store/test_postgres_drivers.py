@@ -10,7 +10,7 @@ import pgcluster
 import pytest
 import sqlalchemy as sa
 
-from rrr_corebank_sql import generate
+from rrr_corebank_sample import generate
 from rrr_engine.models import BalanceRow, FxRate
 from rrr_engine.store.database import Storage
 from rrr_engine.store.snapshots import DaySnapshot, read_balances, write_day

@@ -3,11 +3,11 @@ database through a reviewed YAML mapping of the bank's own schema.
 
 Modules: :mod:`.mapping` (the mapping's shape), :mod:`.loader` (YAML with line numbers),
 :mod:`.compiler` (rules to one SQL CASE), :mod:`.query` (one set-based query per day),
-:mod:`.amounts` (exact values from drivers), :mod:`.plugin` (the pluggy hooks),
-:mod:`.generate` and :mod:`.bulk` (a synthetic bank), :mod:`.bench_snapshot` (the benchmark).
+:mod:`.amounts` (exact values from drivers), :mod:`.plugin` (the pluggy hooks).
+The synthetic bank the demo and the tests run against is not part of the adapter: it is
+``rrr_corebank_sample`` (``sample/``), and the benchmark is ``benchmarks/bench_snapshot.py``.
 """
 
-from .generate import generate_bank, sample_mapping_path, write_mapping
 from .loader import load_mapping, parse_mapping
 from .mapping import Mapping, Rule
 from .query import Snapshot, explain_account, fx_rates, holdings, snapshot_day
@@ -18,11 +18,8 @@ __all__ = [
     "Snapshot",
     "explain_account",
     "fx_rates",
-    "generate_bank",
     "holdings",
     "load_mapping",
     "parse_mapping",
-    "sample_mapping_path",
     "snapshot_day",
-    "write_mapping",
 ]

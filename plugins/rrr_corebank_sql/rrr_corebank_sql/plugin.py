@@ -3,8 +3,10 @@
 It owns answering the source hooks when, and only when, the run's options name this
 adapter's two settings, ``corebank_url`` (an SQLAlchemy URL) and ``corebank_mapping`` (the
 mapping YAML); for any other options it returns ``None`` so the next plugin may answer. Each
-call opens its own engine and disposes of it: no module state, so two engines in one process
-do not share a connection pool. Registered through the ``rrr_engine`` entry point as
+call opens its own engine and disposes of it: no connection state, so two engines in one
+process do not share a connection pool. The one thing kept between calls is the parsed
+mapping, keyed by the file's path and content (a nightly backfill asks three hooks a day; a
+changed file is parsed again). Registered through the ``rrr_engine`` entry point as
 ``corebank_sql = "rrr_corebank_sql.plugin"``.
 
 The adapter only reads: a SQLite URL is opened read-only and never creates a file (a
@@ -17,8 +19,12 @@ naming the option or the mapping field (exit 2).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -86,7 +92,7 @@ def _source(options: Mapping[str, Any], categories: tuple[str, ...] | None = Non
     if not options.get(URL) or not options.get(MAPPING):
         yield None
         return
-    mapping = load_mapping(options[MAPPING], categories=categories)
+    mapping = _mapping(options[MAPPING], categories)
     engine = _engine(str(options[URL]))
     shown = display_url(str(options[URL]))
     try:
@@ -106,6 +112,31 @@ def _source(options: Mapping[str, Any], categories: tuple[str, ...] | None = Non
                         secrets=secrets_in([str(options[URL])])) from None
     finally:
         engine.dispose()
+
+
+_PARSED: dict[tuple[str, bytes, tuple[str, ...] | None], CorebankMapping] = {}
+
+
+_CACHED_SIZE = 1 << 20
+
+
+def _mapping(path: Any, categories: tuple[str, ...] | None = None) -> CorebankMapping:
+    """The mapping file parsed, once per content. Anything but a plain file of reasonable
+    size (a FIFO, a device, a directory: reading it could block) goes straight to the loader,
+    which refuses it naming the file."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _CACHED_SIZE:
+            return load_mapping(path, categories=categories)
+        digest = hashlib.sha256(Path(path).read_bytes()).digest()
+    except OSError:
+        return load_mapping(path, categories=categories)  # it names the file and the problem
+    key = (str(path), digest, categories)
+    if key not in _PARSED:
+        if len(_PARSED) >= 16:
+            _PARSED.clear()
+        _PARSED[key] = load_mapping(path, categories=categories)
+    return _PARSED[key]
 
 
 def _engine(url: str) -> sa.Engine:

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .bulk import bulk_insert
+from rrr_corebank_sample.bulk import bulk_insert
 
-__all__ = ["METADATA", "PRODUCTS", "generate_bank", "sample_mapping_path", "write_mapping"]
+__all__ = ["METADATA", "PRODUCTS", "correct_balance", "generate_bank", "sample_mapping_path",
+           "write_mapping"]
 
 METADATA = sa.MetaData()
 BRANCH = sa.Table("branch", METADATA,
@@ -97,14 +98,42 @@ _RATIOS = {"vnd_short": 0.03, "vnd_long": 0.01, "fx_overseas_ci": 0.01, "fx_shor
 
 
 def sample_mapping_path() -> Path:
-    """The mapping of the synthetic bank shipped with the package."""
-    return Path(str(resources.files("rrr_corebank_sql") / "sample_mapping.yaml"))
+    """The mapping of the synthetic bank shipped with this package."""
+    return Path(str(resources.files("rrr_corebank_sample") / "sample_mapping.yaml"))
 
 
 def write_mapping(path: str | Path) -> Path:
     """Copy the synthetic bank's mapping to ``path`` (e.g. beside the database)."""
     shutil.copyfile(sample_mapping_path(), path)
     return Path(path)
+
+
+def correct_balance(url: str, day: dt.date, *, institution_id: str = "DEMO",
+                    amount_minor: int = 1_000_000_000) -> int:
+    """A back-dated correction, as a bank's books get one: add ``amount_minor`` to the
+    ``day`` balance of one domestic VND current account (GL 4211, a reservable deposit) of
+    ``institution_id``'s own branches. Returns the account corrected."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            account = conn.execute(
+                sa.select(ACCOUNT.c.account_id)
+                .join(CUSTOMER, CUSTOMER.c.customer_id == ACCOUNT.c.customer_id)
+                .join(BRANCH, BRANCH.c.branch_code == ACCOUNT.c.branch_code)
+                .join(BALANCE, BALANCE.c.account_id == ACCOUNT.c.account_id)
+                .where(ACCOUNT.c.product_code == "CA_VND", ~ACCOUNT.c.is_margin,
+                       ~BRANCH.c.is_overseas, BRANCH.c.institution_id == institution_id,
+                       CUSTOMER.c.customer_type.in_(("individual", "company")),
+                       BALANCE.c.business_date == day)
+                .order_by(ACCOUNT.c.account_id).limit(1)).scalar()
+            if account is None:
+                raise ValueError(f"no domestic VND current account has a balance on {day}")
+            conn.execute(BALANCE.update()
+                         .where(BALANCE.c.account_id == account, BALANCE.c.business_date == day)
+                         .values(balance_minor=BALANCE.c.balance_minor + amount_minor))
+    finally:
+        engine.dispose()
+    return int(account)
 
 
 def generate_bank(url: str, *, accounts: int, start: dt.date, end: dt.date, seed: int,

@@ -7,8 +7,11 @@ same rules (best of N each, interleaved, after one warm-up), checks both give th
 totals, and reports the ratio, the child's peak RSS and the tracemalloc peak inside
 ``snapshot_day``. Flat memory across sizes shows nothing grows with the accounts.
 
-    python -m rrr_corebank_sql.bench_snapshot [--accounts 100000 1000000]
+    python plugins/rrr_corebank_sql/benchmarks/bench_snapshot.py [--accounts 100000 1000000]
         [--postgres-url postgresql://user@host:port/db]   # its sample tables are replaced
+
+It needs the adapter and the synthetic bank (:mod:`rrr_corebank_sample`) importable; ``make
+bench`` runs it through ``benchmarks/bench_snapshot.py`` with a throwaway PostgreSQL.
 """
 
 from __future__ import annotations
@@ -64,7 +67,7 @@ GROUP BY 1, 2, 3
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m rrr_corebank_sql.bench_snapshot")
+    parser = argparse.ArgumentParser(prog="bench_snapshot.py")
     parser.add_argument("--accounts", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--postgres-url", help="a scratch database; its sample tables are replaced")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
@@ -108,7 +111,7 @@ def _sqlite_version() -> str:
 
 
 def _generate(url: str, n: int, seed: int) -> float:
-    from .generate import generate_bank
+    from rrr_corebank_sample.generate import generate_bank
     started = time.perf_counter()
     generate_bank(url, accounts=n, start=DAY, end=DAY, seed=seed)
     return time.perf_counter() - started
@@ -116,16 +119,16 @@ def _generate(url: str, n: int, seed: int) -> float:
 
 def _child(url: str, repeat: int) -> dict[str, float]:
     # A fresh process per size: its peak RSS is the snapshot's, not the generator's.
-    out = subprocess.run([sys.executable, "-m", "rrr_corebank_sql.bench_snapshot",
+    out = subprocess.run([sys.executable, __file__,
                           "--measure", url, str(repeat)],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _measure(url: str, repeat: int) -> dict[str, float]:
-    from .generate import sample_mapping_path
-    from .loader import load_mapping
-    from .query import snapshot_day
+    from rrr_corebank_sample.generate import sample_mapping_path
+    from rrr_corebank_sql.loader import load_mapping
+    from rrr_corebank_sql.query import snapshot_day
     mapping = load_mapping(sample_mapping_path())
     baseline = sa.text(BASELINE_SQL).bindparams(sa.bindparam("day", type_=sa.Date()))
     engine = sa.create_engine(url)
