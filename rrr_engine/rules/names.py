@@ -1,9 +1,9 @@
 """The names a rule pack's rules use, checked on the raw YAML so every mistake is reported.
 
-``rrr rules check`` validates each rule on its own; a rule that fails validation is still
-checked here for the classes, categories, statuses, events and attributes it names, for a
-duplicate id and for a placeholder citation (``TODO``), so one run lists them all. The loader
-(:mod:`rrr_engine.rules.pack`) repeats the essential checks and has the last word.
+Part of the pack reader (:mod:`rrr_engine.rules.reader`), which validates each rule on its own:
+a rule that fails validation is still checked here for the classes, categories, statuses,
+events and attributes it names, for a duplicate id and for a placeholder citation (``TODO``),
+so one reading lists them all.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class Names:
     def __init__(self, c: Any, header: PackHeader | None, statuses: set[str]) -> None:
         self.c, self.header, self.statuses = c, header, statuses
         self.ids: dict[str, str] = {}
-        # numeric institution fields a when: may compare (the loader has the final word)
+        # numeric institution fields a when: may compare
         self.attributes = {n for n, f in Institution.model_fields.items()
                            if f.annotation in (Decimal, Decimal | None, Exact, Exact | None)}
 
