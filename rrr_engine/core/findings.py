@@ -61,12 +61,16 @@ def _due(pack: RulePack, code: str, start: dt.date, n: int, *, after: bool, text
     return finding
 
 
-def deadline_findings(pack: RulePack, inst: Institution, month: Any) -> list[dict[str, Any]]:
-    """The pack's reports due for the maintenance period, and notices for its events."""
+def deadline_findings(pack: RulePack, inst: Institution, month: Any,
+                      ratios: list[Any]) -> list[dict[str, Any]]:
+    """The pack's reports due for the maintenance period, and notices for its events.
+
+    :param ratios: the ratio tables in force for the period (the caller has them).
+    """
     out = []
     header = pack.header
     if header.reports:
-        rows = [row for table in pack.in_force(month)["ratios"] for row in table.rows
+        rows = [row for table in ratios for row in table.rows
                 if inst.class_ in row.classes]
         zero_class = all(cell_is_zero(v) for row in rows for v in row.values.values())
         excused = bool(rows) and zero_class and header.zero_ratio_classes_do_not_report

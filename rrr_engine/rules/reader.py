@@ -164,11 +164,9 @@ class _Reader:
                        key="pack")
 
     def error(self, exc: RuleFileError, code: str | None = None, key: str | None = None) -> None:
-        """Keep ``exc`` as raised (the strict form) and as an issue (the report)."""
+        """Keep ``exc`` as raised (the strict form) and as an issue (the report, which
+        says a missing or empty citation in words that ask for one)."""
         kind, field_, problem = _reworded(exc)
-        if problem != exc.context.get("problem", exc.message):
-            exc = RuleFileError(problem, file=exc.context.get("file"),
-                                line=exc.context.get("line"), field=field_)
         ctx = exc.context
         file = None if ctx.get("file") is None else str(ctx["file"])
         self.refusals.append(exc)
@@ -231,7 +229,7 @@ class _Reader:
             self.error(exc)
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
-            for err, found in zip(errors, validation_errors(doc, exc, prefix=path)):
+            for err, found in zip(errors, validation_errors(doc, exc, prefix=path), strict=True):
                 if err["type"] == "too_short" and any(
                         e is not err and e["loc"][:len(err["loc"])] == err["loc"] for e in errors):
                     continue  # "no rows" only because a row itself failed: said already
