@@ -108,7 +108,7 @@ class RulePack:
 
 
 def read_pack(directory: str | Path) -> PackReading[RulePack]:
-    """Read the pack in ``directory`` collecting every problem (see :mod:`rrr_engine.rules.reader`)."""
+    """Read the pack in ``directory``, collecting every problem (:mod:`rrr_engine.rules.reader`)."""
     return read(directory, RulePack)
 
 

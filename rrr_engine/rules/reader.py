@@ -73,8 +73,13 @@ class _Calendar(BaseModel):
 
 @dataclass
 class PackReading(Generic[P]):
-    """What reading a pack found: the pack (``None`` if any error), every issue in the order
-    found, the parsed documents by section (for lines) and each file's sha256."""
+    """What reading a pack found: the pack (``None`` if it cannot be loaded), every issue in
+    the order found, the parsed documents by section (for lines) and each file's sha256.
+
+    Every issue here is an error; ``refusals`` are those that stop the pack from loading (all
+    but the citation review's: a status without a citation, a placeholder citation), each as
+    the loader raises it.
+    """
 
     path: Path
     issues: list[Issue]
@@ -163,19 +168,26 @@ class _Reader:
             self.error(RuleFileError("no 'pack:' section in any rule file", file=directory),
                        key="pack")
 
-    def error(self, exc: RuleFileError, code: str | None = None, key: str | None = None) -> None:
-        """Keep ``exc`` as raised (the strict form) and as an issue (the report, which
-        says a missing or empty citation in words that ask for one)."""
+    def error(self, exc: RuleFileError, code: str | None = None, key: str | None = None,
+              *, fatal: bool = True) -> None:
+        """Keep ``exc`` as an issue (the report, which says a missing or empty citation in
+        words that ask for one) and, if ``fatal``, as raised by the strict form."""
         kind, field_, problem = _reworded(exc)
         ctx = exc.context
         file = None if ctx.get("file") is None else str(ctx["file"])
-        self.refusals.append(exc)
-        self.issues.append(Issue("error", code or kind, file, ctx.get("line"),  # type: ignore[arg-type]
+        line = ctx.get("line")
+        if fatal:
+            self.refusals.append(exc)
+        self.issues.append(Issue("error", code or kind, file,
+                                 line if isinstance(line, int) else None,
                                  key or field_ or "(file)", problem))
 
     def add(self, doc: SourceDoc, path: tuple[Any, ...], key: str, problem: str,
             code: str = "schema") -> None:
-        self.error(RuleFileError(problem, file=doc.file, line=doc.line_of(path), field=key), code)
+        """A problem at ``path`` of ``doc``; a citation the law needs but the engine can run
+        without (a status's, a placeholder) fails the check, not the loading."""
+        self.error(RuleFileError(problem, file=doc.file, line=doc.line_of(path), field=key), code,
+                   fatal=code != "citation")
 
     def fail(self, section: str, path: tuple[Any, ...], problem: str) -> None:
         """A problem at ``path`` inside ``section``, keyed by its dotted path."""
@@ -288,7 +300,7 @@ def read(directory: str | Path, build: Callable[..., P]) -> PackReading[P]:
         _cross_check(r, header, rules, periods.kind == "monthly")
     reading: PackReading[P] = PackReading(directory, r.issues, r.docs, r.sha256, r.file_sha256,
                                           refusals=r.refusals)
-    if not r.issues and header is not None and periods is not None:
+    if not r.refusals and header is not None and periods is not None:
         reading.pack = build(
             path=directory, header=header, settings=settings, statuses=statuses,
             calendar=calendar, sha256=r.sha256, file_sha256=r.file_sha256,

@@ -99,8 +99,10 @@ def check_pack(path: str | Path) -> CheckReport:
     directory = Path(path)
     reading = read_pack(directory)
     docs = {doc.file: doc for doc in reading.docs.values()}
+    # analyses run on a pack with no error at all (a citation problem included)
+    pack = None if any(i.is_error for i in reading.issues) else reading.pack
     report = CheckReport(directory, [_pinpoint(docs[i.file], i) if i.file in docs else i
-                                     for i in reading.issues], reading.pack, reading)
+                                     for i in reading.issues], pack, reading)
     if report.pack is not None:
         loc = Locator(reading.docs, directory)
         dead = unreachable_issues(report.pack, loc)
