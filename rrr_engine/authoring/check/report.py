@@ -28,9 +28,9 @@ __all__ = ["CheckReport", "PackUnreadable", "check_pack", "version_spans"]
 @dataclass
 class CheckReport:
     path: Path
+    reading: PackReading[RulePack]  # what the reader found (its strict form: the loader's)
     issues: list[Issue] = field(default_factory=list)
-    pack: RulePack | None = None
-    reading: PackReading[RulePack] | None = None  # what the reader found, for its strict form
+    pack: RulePack | None = None  # the pack the analyses ran on: one without any error
 
     def count(self, severity: str) -> int:
         return sum(1 for i in self.issues if i.severity == severity)
@@ -101,8 +101,8 @@ def check_pack(path: str | Path) -> CheckReport:
     docs = {doc.file: doc for doc in reading.docs.values()}
     # analyses run on a pack with no error at all (a citation problem included)
     pack = None if any(i.is_error for i in reading.issues) else reading.pack
-    report = CheckReport(directory, [_pinpoint(docs[i.file], i) if i.file in docs else i
-                                     for i in reading.issues], pack, reading)
+    report = CheckReport(directory, reading, [_pinpoint(docs[i.file], i) if i.file in docs
+                                              else i for i in reading.issues], pack)
     if report.pack is not None:
         loc = Locator(reading.docs, directory)
         dead = unreachable_issues(report.pack, loc)
