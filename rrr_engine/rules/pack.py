@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ class RulePack:
     def all_rules(self) -> list[Any]:
         return [*self.ratios, *self.exemptions, *self.reductions, *self.interest, *self.allowances]
 
-    @property
+    @cached_property  # a loaded pack does not change; every evaluation asks
     def versions(self) -> list[Month] | list[dt.date]:
         """Where the set of rules in force changes, oldest first: months in a monthly pack,
         days in a calendar pack (a version applies to the periods starting on or after it)."""

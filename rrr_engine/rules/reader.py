@@ -326,7 +326,8 @@ def _periods(r: _Reader, settings: dict[str, Setting],
         return None
 
 
-def _cross_check(r: _Reader, h: PackHeader, rules: dict[str, list[Any]], monthly: bool) -> None:
+def _cross_check(r: _Reader, h: PackHeader, rules: dict[str, list[Any]],
+                 monthly: bool) -> None:
     """What only parsed rules show: dates in the pack's unit, what an allowance may name,
     which categories may be tiered, the events notices name. (The names rules use were
     checked on the raw data, so that a rule that failed validation is checked too.)"""
