@@ -70,10 +70,9 @@ def register(cmds: argparse._SubParsersAction) -> None:
 def run_propose(args: argparse.Namespace) -> int:
     from rrr_engine.authoring.check.report import check_pack
     from rrr_engine.governance.approvals import propose
-    from rrr_engine.rules.pack import load_pack
 
-    pack = load_pack(args.rules)
-    report = check_pack(args.rules)
+    report = check_pack(args.rules)  # one reading: the check, the pack, its files' digests
+    pack = report.reading.strict()  # a pack that does not load is refused as the loader says
     if not report.ok:
         sys.stdout.write(report.to_text())
         print(f"rrr: proposal refused: pack {pack.id} in {args.rules} fails rrr rules check",

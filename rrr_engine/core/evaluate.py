@@ -50,6 +50,7 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
     header = pack.header
     values = check_institution(pack, inst)
     version = pack.version_for(month)
+    in_force = pack.in_force(month)  # asked once per institution-period, used below
     computation = pack.periods.computation(month)
     held_statuses = statuses_in(pack.statuses, inst, month, pack.periods)
     statuses = frozenset(held_statuses)
@@ -60,13 +61,13 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
         institution=inst, maintenance_period=month, computation_period=computation,
         ruleset={"id": pack.id, "version": str(version), "label": header.label,
                  "sha256": pack.sha256},
-        statuses=sorted(statuses))
+        statuses=sorted(statuses), version=version)
     if pack.periods.kind != "monthly" or pack.periods.base != "daily_average":
         result.period_dates = {
             "maintenance_start": str(month.first), "maintenance_end": str(month.last),
             "computation_start": str(computation.first),
             "computation_end": str(computation.last), "base": pack.periods.base}
-    result.findings.extend(deadline_findings(pack, inst, month))
+    result.findings.extend(deadline_findings(pack, inst, month, in_force["ratios"]))
 
     exemption_ids = sorted({e for d in decisions.values() for e in d.exemptions},
                            key=[r.id for r in pack.exemptions].index)
@@ -120,7 +121,7 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
         result.allowances = apply_allowances(pack, fired, required)
     result.required = required
     if holdings is not None:
-        _compare(pack, inst, month, holdings, result)
+        _compare(pack, inst, month, holdings, result, in_force["interest"])
     return result
 
 
@@ -184,6 +185,7 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
                               opened=operations_start(header, inst, computation.first,
                                                       computation.last), what="balances",
                               institution=inst.id)
+    result.base_averages = dict(avg.averages)
     if avg.filled_days:
         result.findings.append(filled_finding("balances", avg))
     if avg.zero_days:
@@ -218,7 +220,8 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
 
 
 def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
-             holdings: list[HoldingRow], result: InstitutionResult) -> None:
+             holdings: list[HoldingRow], result: InstitutionResult,
+             interest: list[Any]) -> None:
     """Holdings averaged over the maintenance period against the requirement, interest, and
     each day's holding against a daily minimum when the pack has one in force."""
     last = month.last
@@ -232,7 +235,6 @@ def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
                           what="holdings", institution=inst.id)
     if avg.filled_days:
         result.findings.append(filled_finding("holdings", avg))
-    in_force = pack.in_force(month)["interest"]
     result.held, result.excess, result.shortfall, result.interest = {}, {}, {}, {}
     for ccy, required in result.required.items():
         held = avg.averages.get(ccy, Decimal(0))
@@ -241,7 +243,7 @@ def _compare(pack: RulePack, inst: Institution, month: Month | DatedPeriod,
             result.excess[ccy] = max(held - required, Decimal(0))
             result.shortfall[ccy] = max(required - held, Decimal(0))
         kind = "domestic" if ccy == pack.header.domestic_currency else "foreign"
-        for rule in (r for r in in_force if r.applies_to == kind):
+        for rule in (r for r in interest if r.applies_to == kind):
             with exact():
                 result.interest[ccy] = (min(held, required) * rule.annual_rate * month.days
                                         / rule.day_count_basis)

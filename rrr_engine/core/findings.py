@@ -61,13 +61,17 @@ def _due(pack: RulePack, code: str, start: dt.date, n: int, *, after: bool, text
     return finding
 
 
-def deadline_findings(pack: RulePack, inst: Institution, month: Any) -> list[dict[str, Any]]:
-    """The pack's reports due for the maintenance period, and notices for its events."""
+def deadline_findings(pack: RulePack, inst: Institution, month: Any,
+                      ratios: list[Any]) -> list[dict[str, Any]]:
+    """The pack's reports due for the maintenance period, and notices for its events.
+
+    :param ratios: the ratio tables in force for the period (the caller has them).
+    """
     out = []
     header = pack.header
     if header.reports:
         point = pack.periods.point(month)
-        rows = [(table, r) for table in pack.in_force(month)["ratios"]
+        rows = [(table, r) for table in ratios
                 for r, row in enumerate(table.rows) if inst.class_ in row.classes]
         zero_class = all(cell_is_zero(table.cell_at(r, inst.class_, cat, point)[0])  # as amended
                          for table, r in rows for cat in table.rows[r].values)

@@ -89,6 +89,11 @@ class InstitutionResult:
     required_before_allowances: dict[str, Decimal] | None = None
     period_dates: dict[str, str] | None = None
     daily_minimum: dict[str, DailyMinimumResult] | None = None
+    # what the evaluation computed, for the stages that store it (never recomputed there):
+    # the version of the pack in force, and the computation period's base per category and
+    # deposit currency, before conversion (empty when exempt or nothing was averaged)
+    version: Month | dt.date | None = None
+    base_averages: dict[tuple[str, str], Decimal] = field(default_factory=dict)
 
     @property
     def has_shortfall(self) -> bool:

@@ -1,7 +1,8 @@
 """Reading the host file formats: institutions (YAML/JSON), balances, FX rates and holdings (CSV).
 
 Every problem is an :class:`~rrr_engine.errors.InputError` naming the file, the line and the
-column, with what was expected. Amounts are parsed straight to ``Decimal`` from the text, in
+column, with what was expected; what a row must hold is the row contract shared with plugin
+rows (:mod:`rrr_engine.rows`). Amounts are parsed straight to ``Decimal`` from the text, in
 plain ASCII notation only (:mod:`rrr_engine.notation`); a negative deposit balance, a blank
 amount or an unknown category is refused, never zeroed. Files are untrusted: a CSV is read
 line by line through :mod:`rrr_engine.safe_read` (a regular UTF-8 file of at most
@@ -12,15 +13,14 @@ bounded, and the process-wide :func:`csv.field_size_limit` is never changed.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rrr_engine import rows
 from rrr_engine.errors import InputError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
-from rrr_engine.notation import DECIMAL_EXPECTED, check_id, iso_date, plain_decimal, shown
+from rrr_engine.notation import DECIMAL_EXPECTED, iso_date, plain_decimal, shown
 from rrr_engine.rules.model import PackHeader
 from rrr_engine.rules.vocabulary import institution_problem
 from rrr_engine.rules.yamlsrc import SourceDoc, load_document, parse_model
@@ -35,7 +35,6 @@ T = TypeVar("T")
 # under 100 bytes. A file is read whole on every run, so a longer history belongs in more files.
 MAX_CSV_BYTES = 64 * MiB
 MAX_CSV_LINE = 4096
-_CCY_CODE = re.compile("[A-Z]{3}")
 
 
 def read_institutions(path: str | Path, classes: tuple[str, ...] | None = None, *,
@@ -119,22 +118,13 @@ def _field(path: Any, line: int, name: str, text: str, parse: Callable[[str], T]
                          field=name) from None
 
 
-def _id(path: Any, line: int, text: str) -> str:
-    try:
-        return sys.intern(check_id(text, "an institution id"))  # interned: repeated per row
-    except ValueError as exc:
-        raise InputError(str(exc), file=path, line=line, field="institution_id") from None
-
-
-def _currency(text: str) -> str:
-    if not _CCY_CODE.fullmatch(text):
-        raise ValueError
-    return sys.intern(text)
+def _at(path: Any, line: int) -> rows.At:
+    """Where a row contract problem is: this file and line."""
+    return lambda field, problem: InputError(problem, file=path, line=line, field=field)
 
 
 _AMOUNT = DECIMAL_EXPECTED.replace("a decimal number", "a decimal amount", 1)
 _DATE = "a date YYYY-MM-DD"
-_CCY = "an ISO currency code such as USD (three capital letters)"
 
 
 Window = tuple[dt.date, dt.date] | None
@@ -152,25 +142,18 @@ def read_balances(path: str | Path, categories: tuple[str, ...], *,
         bounded by the days a run reads, not by the file.
     """
     out: list[BalanceRow] = []
-    seen: dict[tuple[str, dt.date, str, str], int] = {}
+    seen = rows.Duplicates("institution, date, category and currency", "institution_id")
     for line, r in _rows(path, ("institution_id", "date", "category", "currency", "amount")):
-        inst = _id(path, line, r["institution_id"])
+        at = _at(path, line)
+        inst = rows.institution_id(r["institution_id"], at)
         day = _field(path, line, "date", r["date"], iso_date, _DATE)
-        if r["category"] not in categories:
-            raise InputError(f"unknown category {r['category']!r}; expected one of "
-                             f"{', '.join(categories)}", file=path, line=line, field="category")
-        ccy = _field(path, line, "currency", r["currency"], _currency, _CCY)
-        amount = _field(path, line, "amount", r["amount"], plain_decimal, _AMOUNT)
-        if amount < 0:
-            raise InputError(f"negative balance {amount}; a reservable balance is zero or more",
-                             file=path, line=line, field="amount")
-        key = (inst, day, r["category"], ccy)
-        if key in seen:
-            raise InputError(f"duplicate row (same institution, date, category and currency "
-                             f"as line {seen[key]})", file=path, line=line)
-        seen[key] = line
+        cat = rows.category(r["category"], categories, at)
+        ccy = rows.currency(r["currency"], at)
+        amount = rows.balance(_field(path, line, "amount", r["amount"], plain_decimal, _AMOUNT),
+                              at)
+        seen.check((inst, day, cat, ccy), f"line {line}", at)
         if _inside(day, window):
-            out.append(BalanceRow(inst, day, sys.intern(r["category"]), ccy, amount))
+            out.append(BalanceRow(inst, day, cat, ccy, amount))
     return out
 
 
@@ -183,20 +166,18 @@ def read_fx_rates(path: str | Path, *, window: Window = None,
         then the pack's own, ``pack.fx_rate_column``); a message names the one the file uses.
     """
     out = []
-    seen: dict[tuple[dt.date, str], int] = {}
+    seen = rows.Duplicates("date and currency")
     header, *aliases = [("date", "currency", c) for c in columns]
     for line, r in _rows(path, header, *aliases):
+        at = _at(path, line)
         day = _field(path, line, "date", r["date"], iso_date, _DATE)
-        ccy = _field(path, line, "currency", r["currency"], _currency, _CCY)
+        ccy = rows.currency(r["currency"], at)
         named = next(c for c in columns if c in r)  # the file's name for it, in messages
-        rate = _field(path, line, named, r[named], plain_decimal,
-                      DECIMAL_EXPECTED.replace("a decimal number", "a positive decimal rate", 1))
-        if rate <= 0:
-            raise InputError(f"rate {rate} must be positive", file=path, line=line, field=named)
-        if (day, ccy) in seen:
-            raise InputError(f"duplicate row (same date and currency as line {seen[day, ccy]})",
-                             file=path, line=line)
-        seen[day, ccy] = line
+        rate = rows.rate(_field(path, line, named, r[named], plain_decimal,
+                                DECIMAL_EXPECTED.replace("a decimal number",
+                                                         "a positive decimal rate", 1)),
+                         at, named)
+        seen.check((day, ccy), f"line {line}", at)
         if _inside(day, window):
             out.append(FxRate(day, ccy, rate))
     return out
@@ -206,20 +187,15 @@ def read_holdings(path: str | Path, *, window: Window = None) -> list[HoldingRow
     """End-of-day balances of payment accounts at the central bank (may not be negative),
     those dated in ``window`` if given."""
     out = []
-    seen: dict[tuple[str, dt.date, str], int] = {}
+    seen = rows.Duplicates("institution, date and currency", "institution_id")
     for line, r in _rows(path, ("institution_id", "date", "currency", "amount")):
-        inst = _id(path, line, r["institution_id"])
+        at = _at(path, line)
+        inst = rows.institution_id(r["institution_id"], at)
         day = _field(path, line, "date", r["date"], iso_date, _DATE)
-        ccy = _field(path, line, "currency", r["currency"], _currency, _CCY)
-        amount = _field(path, line, "amount", r["amount"], plain_decimal, _AMOUNT)
-        if amount < 0:
-            raise InputError(f"negative balance {amount}; expected zero or more", file=path,
-                             line=line, field="amount")
-        key = (inst, day, ccy)
-        if key in seen:
-            raise InputError(f"duplicate row (same institution, date and currency as line "
-                             f"{seen[key]})", file=path, line=line)
-        seen[key] = line
+        ccy = rows.currency(r["currency"], at)
+        amount = rows.balance(_field(path, line, "amount", r["amount"], plain_decimal, _AMOUNT),
+                              at)
+        seen.check((inst, day, ccy), f"line {line}", at)
         if _inside(day, window):
             out.append(HoldingRow(inst, day, ccy, amount))
     return out

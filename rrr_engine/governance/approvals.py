@@ -13,10 +13,8 @@ run manifest records the pack's approval state.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -25,16 +23,13 @@ from rrr_engine.errors import (
     InputError,
     PackNotApproved,
     ReviewRefused,
-    RuleFileError,
     SameReviewer,
 )
-from rrr_engine.rules.pack import RulePack, _rule_files
-from rrr_engine.rules.yamlsrc import MAX_BYTES
-from rrr_engine.safe_read import read_bytes
+from rrr_engine.rules.pack import RulePack
 from rrr_engine.store import audit, schema
 
 __all__ = ["ACTIONS", "Approval", "Review", "approval_required", "approval_state", "approve",
-           "check_run", "file_digests", "propose", "reject", "require_approval", "resolve_sha",
+           "check_run", "propose", "reject", "require_approval", "resolve_sha",
            "review_entry", "setting_entry",
            "reviews", "same_person", "version_state"]
 
@@ -75,12 +70,6 @@ class Approval:
 def same_person(a: str, b: str) -> bool:
     """Names compare without case or surrounding space: ``Alice`` cannot check ``alice``."""
     return a.strip().casefold() == b.strip().casefold()
-
-
-def file_digests(directory: Path) -> dict[str, str]:
-    """sha256 of each rule file the pack's own hash covers, to name what changed."""
-    return {p.name: hashlib.sha256(read_bytes(p, limit=MAX_BYTES, error=RuleFileError)).hexdigest()
-            for p in _rule_files(directory)}
 
 
 def review_entry(row: Any) -> dict[str, Any]:
@@ -143,7 +132,7 @@ def propose(conn: Connection, pack: RulePack, *, by: str, why: str) -> Review:
                             + (" and awaits a checker" if state.state == "proposed" else ""),
                             sha=pack.sha256)
     return _record(conn, pack.id, pack.header.label, pack.sha256, "proposal", by, why,
-                   file_digests(pack.path))
+                   pack.file_sha256)
 
 
 def _decide(conn: Connection, action: str, sha: str, pack: RulePack | None, by: str,
@@ -177,7 +166,7 @@ def _unknown(conn: Connection, sha: str, pack: RulePack | None) -> str:
                    and _last(conn, r.ruleset_sha256) == r]
         if waiting:
             p = waiting[-1]
-            now = file_digests(pack.path)
+            now = pack.file_sha256  # read with the pack: the files as they are now
             changed = sorted(n for n in set(now) | set(p.files or {})
                              if now.get(n) != (p.files or {}).get(n))
             return (f"the files of pack {pack.id} in {pack.path} changed since {p.actor} "

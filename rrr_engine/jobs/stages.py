@@ -31,13 +31,11 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from rrr_engine.canonical import fingerprint
-from rrr_engine.core.averages import balance_at, daily_series, monthly_average
 from rrr_engine.core.batch import InstitutionError
 from rrr_engine.core.result import InstitutionResult
 from rrr_engine.engine import CARRY_WINDOW_DAYS, Engine
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.periods import days_between
-from rrr_engine.rules.vocabulary import operations_start
 from rrr_engine.store import schema
 from rrr_engine.store.results import institution_fingerprints, put_result
 from rrr_engine.store.snapshots import (
@@ -50,7 +48,7 @@ from rrr_engine.store.snapshots import (
 )
 
 __all__ = ["Computed", "Evaluated", "StageOutcome", "StageWindow", "compute_stage",
-           "base_averages", "evaluate_stage", "store_evaluated", "window"]
+           "evaluate_stage", "store_evaluated", "window"]
 
 Span = tuple[dt.date, dt.date]
 
@@ -96,35 +94,12 @@ class StageOutcome:
     errors: list[InstitutionError] = field(default_factory=list)
 
 
-def base_averages(engine: Engine, result: InstitutionResult,
-                  rows: Sequence[BalanceRow]) -> dict[tuple[str, str], Decimal]:
-    """The computation period's base per category and deposit currency (the figures of the
-    pack's base-averages form), taken exactly as the engine takes the reserve base."""
-    computation = result.computation_period
-    mine = [r for r in rows if r.date <= computation.last]
-    if result.status != "required" or not mine:
-        return {}
-    series = daily_series((r.date, (r.category, r.currency), r.amount) for r in mine)
-    missing = engine.pack.setting("missing_days")
-    if engine.pack.periods.base == "end_of_period":
-        avg = balance_at(series, computation, missing_days=missing, what="balances",
-                         institution=result.institution.id)
-    else:
-        # the engine's own rule: days before operations commenced count as zero
-        opened = operations_start(engine.pack.header, result.institution, computation.first,
-                                  computation.last)
-        avg = monthly_average(series, computation, missing_days=missing, opened=opened,
-                              what="balances",
-                              institution=result.institution.id)
-    return dict(avg.averages)
-
-
 @dataclass(frozen=True)
 class Evaluated:
     """One institution's result for a stage, with what storing it needs."""
 
     result: InstitutionResult
-    averages: dict[tuple[str, str], Decimal]
+    averages: dict[tuple[str, str], Decimal]  # the result's base averages (the form's figures)
     input_fingerprint: str
     institution_fingerprint: str
 
@@ -225,7 +200,7 @@ def compute_stage(conn: Connection, engine: Engine, institutions: Sequence[Insti
         mine = by_bal.get(inst, [])
         held = None if holdings is None else by_held.get(inst, [])
         out.evaluated.append(Evaluated(
-            outcome, base_averages(engine, outcome, mine),
+            outcome, dict(outcome.base_averages),
             fingerprint(_inputs(win.period, stage, outcome.institution, mine, rates, held)),
             fingerprint(outcome.institution)))
     order = {i.id: n for n, i in enumerate(institutions)}

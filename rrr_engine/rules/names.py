@@ -1,9 +1,9 @@
 """The names a rule pack's rules use, checked on the raw YAML so every mistake is reported.
 
-``rrr rules check`` validates each rule on its own; a rule that fails validation is still
-checked here for the classes, categories, statuses, events and attributes it names, for a
-duplicate id and for a placeholder citation (``TODO``), so one run lists them all. The loader
-(:mod:`rrr_engine.rules.pack`) repeats the essential checks and has the last word.
+Part of the pack reader (:mod:`rrr_engine.rules.reader`), which validates each rule on its own:
+a rule that fails validation is still checked here for the classes, categories, statuses,
+events and attributes it names, for a duplicate id and for a placeholder citation (``TODO``),
+so one reading lists them all.
 """
 
 from __future__ import annotations
@@ -44,7 +44,10 @@ class Names:
             edge = getattr(status, edge_name)
             for event in (edge.event if edge else ()):
                 if self.header and self.header.events and event not in self.header.events:
-                    self._fail("statuses", (name, edge_name, "event"), f"unknown event {event!r}")
+                    # a pack declaring no events may still name them: no institution can
+                    # carry one, so `rrr rules check` reports the status as unreachable
+                    self._fail("statuses", (name, edge_name, "event"), f"unknown event {event!r}; "
+                               f"declared (pack.events): {', '.join(self.header.events)}")
 
     def rule(self, section: str, index: int, body: Any) -> None:
         """Check the names in one rule's raw data, so a rule that failed validation is checked too."""

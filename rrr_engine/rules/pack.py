@@ -1,33 +1,28 @@
-"""A rule pack on disk: loading, cross-checking, versions and the content hash.
+"""A loaded rule pack: its rules, versions and content hash; :func:`load_pack` loads one.
 
 A pack is a directory of YAML files (``pack.yaml``, ``ratios.yaml``, ...; any split works,
-each top-level key may appear in one file only) plus ``scenarios/`` with its tests. Loading
-validates every file against :mod:`rrr_engine.rules.model`, resolves ``$setting`` references,
-checks that every class, category, status, event and currency named exists, builds the period
-calendar (:mod:`rrr_engine.rules.calendars`) and derives the pack's versions: a new version starts
-wherever any rule starts or stops being in force, at a month in a monthly pack and at a day in
-a calendar pack (whose periods are matched by their start date). The pack's identity is the
-sha256 of its rule files, which approvals and results record.
+each top-level key may appear in one file only) plus ``scenarios/`` with its tests. Reading and
+validating it is :mod:`rrr_engine.rules.reader`'s job (every problem as data); :func:`load_pack`
+is the strict form, refusing a pack with any problem. A :class:`RulePack` derives the pack's
+versions: a new version starts wherever any rule starts or stops being in force, at a month in
+a monthly pack and at a day in a calendar pack (whose periods are matched by their start date).
+The pack's identity is the sha256 of its rule files, which approvals and results record.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from rrr_engine.errors import NoRulesetInForce, RuleFileError
+from rrr_engine.errors import NoRulesetInForce
 from rrr_engine.periods import DatedPeriod, Month, WorkingCalendar
-from rrr_engine.rules.amendments import amendment_problems
-from rrr_engine.rules.calendars import MonthlyPeriods, Periods, build_periods
+from rrr_engine.rules.calendars import MonthlyPeriods, Periods
 from rrr_engine.rules.model import (
     Allowance,
     DailyMinimum,
-    Effective,
     Exemption,
     InterestRate,
     NotCovered,
@@ -36,29 +31,12 @@ from rrr_engine.rules.model import (
     Reduction,
     Setting,
     StatusDef,
-    When,
 )
-from rrr_engine.rules.yamlsrc import SourceDoc, load_document, parse_model
+from rrr_engine.rules.reader import PackReading, read
 
-__all__ = ["RulePack", "load_pack"]
+__all__ = ["RulePack", "load_pack", "read_pack"]
 
-_SECTIONS = ("pack", "settings", "statuses", "ratios", "exemptions", "reductions", "interest",
-             "calendar", "allowances", "periods",
-             "not_covered", "daily_minimum")
-_RULE_KINDS = ("ratios", "exemptions", "reductions", "interest", "allowances", "daily_minimum")
 _DAY = dt.timedelta(days=1)
-
-
-class _CalendarDay(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    date: dt.date
-
-
-class _Calendar(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    holidays: list[_CalendarDay] = []
-    working_weekend_days: list[_CalendarDay] = []
-    years_covered: list[int] = []
 
 
 @dataclass
@@ -76,6 +54,7 @@ class RulePack:
     calendar: WorkingCalendar
     sha256: str
     files: dict[str, str] = field(default_factory=dict)  # section -> file it came from
+    file_sha256: dict[str, str] = field(default_factory=dict)  # file name -> sha256 of its bytes
     lines: dict[tuple[str, str], int] = field(default_factory=dict)  # (section, rule id) -> line
     allowances: list[Allowance] = field(default_factory=list)
     periods: Periods = field(default_factory=MonthlyPeriods)
@@ -93,7 +72,7 @@ class RulePack:
         return [*self.ratios, *self.exemptions, *self.reductions, *self.interest, *self.allowances,
                 *self.daily_minimum]
 
-    @property
+    @cached_property  # a loaded pack does not change; every evaluation asks
     def versions(self) -> list[Month] | list[dt.date]:
         """Where the set of rules in force changes, oldest first: months in a monthly pack,
         days in a calendar pack (a version applies to the periods starting on or after it)."""
@@ -135,213 +114,12 @@ class RulePack:
                 "allowances": pick(self.allowances), "daily_minimum": pick(self.daily_minimum)}
 
 
-def _resolve_settings(value: Any, settings: dict[str, Setting], doc: SourceDoc,
-                      path: tuple[Any, ...]) -> Any:
-    """Replace ``"$name"`` strings by the value of setting ``name`` (an unknown name fails)."""
-    if isinstance(value, dict):
-        return {k: _resolve_settings(v, settings, doc, path + (k,)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve_settings(v, settings, doc, path + (i,)) for i, v in enumerate(value)]
-    if isinstance(value, str) and value.startswith("$"):
-        name = value[1:]
-        if name not in settings:
-            raise RuleFileError(f"unknown setting {value!r}; declared settings: "
-                                f"{', '.join(sorted(settings)) or 'none'}", file=doc.file,
-                                line=doc.line_of(path), field=".".join(map(str, path)))
-        return settings[name].value
-    return value
-
-
-def not_sections(doc: SourceDoc) -> str:
-    """Why a rule file whose document is not a mapping is refused."""
-    empty = "the file is empty (or holds only comments); " if doc.data is None else ""
-    return f"{empty}a rule file is a mapping of sections ({', '.join(_SECTIONS)})"
-
-
-def _rule_files(directory: Path) -> list[Path]:
-    return sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+def read_pack(directory: str | Path) -> PackReading[RulePack]:
+    """Read the pack in ``directory``, collecting every problem (:mod:`rrr_engine.rules.reader`)."""
+    return read(directory, RulePack)
 
 
 def load_pack(directory: str | Path) -> RulePack:
-    """Load and cross-check the pack in ``directory``; raise :class:`RuleFileError` if bad."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise RuleFileError("rule pack directory not found", file=directory)
-    files = _rule_files(directory)
-    if not files:
-        raise RuleFileError("no rule files (*.yaml) in the pack directory", file=directory)
-    digest = hashlib.sha256()
-    docs: dict[str, SourceDoc] = {}
-    for path in files:
-        doc = load_document(path)  # bounded, regular files only: a FIFO here would block
-        digest.update(path.name.encode() + b"\0" + doc.raw + b"\0")  # the bytes parsed
-        if not isinstance(doc.data, dict):
-            raise RuleFileError(not_sections(doc), file=path, line=1)
-        for key in doc.data:
-            if key not in _SECTIONS:
-                raise RuleFileError(f"unknown section; expected one of {', '.join(_SECTIONS)}",
-                                    file=path, line=doc.line_of((key,)), field=key)
-            if key in docs:
-                raise RuleFileError(f"section also defined in {docs[key].file}", file=path,
-                                    line=doc.line_of((key,)), field=key)
-            docs[key] = doc
-    if "pack" not in docs:
-        raise RuleFileError("no 'pack:' section in any rule file", file=directory)
-    return _build(directory, docs, digest.hexdigest())
-
-
-def _section(docs: dict[str, SourceDoc], key: str, default: Any) -> tuple[SourceDoc | None, Any]:
-    doc = docs.get(key)
-    return doc, (doc.data[key] if doc is not None and doc.data[key] is not None else default)
-
-
-def _build(directory: Path, docs: dict[str, SourceDoc], sha: str) -> RulePack:
-    header_doc, header = _section(docs, "pack", {})
-    header = parse_model(header_doc, PackHeader, data=header, prefix=("pack",))
-    settings_doc, raw = _section(docs, "settings", {})
-    settings = {name: parse_model(settings_doc, Setting, data=body, prefix=("settings", name))
-                for name, body in raw.items()}
-
-    def parsed(key: str, model: type[BaseModel]) -> list[Any]:
-        doc, items = _section(docs, key, {} if key == "statuses" else [])
-        if doc is None:
-            return []
-        items = _resolve_settings(items, settings, doc, (key,))
-        if key == "statuses":
-            return [(name, parse_model(doc, model, data=body, prefix=(key, name)))
-                    for name, body in items.items()]
-        if not isinstance(items, list):
-            raise RuleFileError("expected a list of rules", file=doc.file,
-                                line=doc.line_of((key,)), field=key)
-        return [parse_model(doc, model, data=body, prefix=(key, i)) for i, body in enumerate(items)]
-
-    statuses = dict(parsed("statuses", StatusDef))
-    periods_doc, periods_data = _section(docs, "periods", {})
-    if periods_doc is not None:
-        periods_data = _resolve_settings(periods_data, settings, periods_doc, ("periods",))
-    lag = settings["computation_lag_months"].value if "computation_lag_months" in settings else 1
-    pack = RulePack(
-        path=directory, header=header, settings=settings, statuses=statuses,
-        ratios=parsed("ratios", RatioTable), exemptions=parsed("exemptions", Exemption),
-        reductions=parsed("reductions", Reduction), interest=parsed("interest", InterestRate),
-        calendar=_calendar(docs), sha256=sha, files={k: d.file for k, d in docs.items()},
-        allowances=parsed("allowances", Allowance),
-        periods=build_periods(periods_doc, periods_data, pack=header.id, default_lag=int(lag)),
-        not_covered=parsed("not_covered", NotCovered),
-        daily_minimum=parsed("daily_minimum", DailyMinimum))
-    _cross_check(pack, docs)
-    return pack
-
-
-def _overlap(a: Effective, b: Effective) -> bool:
-    """Whether two rules' effective dates share a day."""
-    return ((a.last_day is None or b.first_day <= a.last_day)
-            and (b.last_day is None or a.first_day <= b.last_day))
-
-
-def _calendar(docs: dict[str, SourceDoc]) -> WorkingCalendar:
-    doc, data = _section(docs, "calendar", None)
-    if doc is None:
-        return WorkingCalendar(holidays=frozenset())
-    cal = parse_model(doc, _Calendar, data=data, prefix=("calendar",))
-    return WorkingCalendar(holidays=frozenset(d.date for d in cal.holidays),
-                           working_weekend_days=frozenset(d.date for d in cal.working_weekend_days),
-                           years=frozenset(cal.years_covered))
-
-
-def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
-    """Every name a rule uses is declared; rule ids are unique within the pack."""
-    h = pack.header
-    known = {"classes": set(h.classes), "categories": set(h.categories),
-             "status": set(pack.statuses), "not_status": set(pack.statuses)}
-    noun = {"classes": "class", "categories": "category", "status": "status",
-            "not_status": "status"}
-    seen: dict[str, str] = {}
-
-    def fail(key: str, index: Any, sub: tuple[Any, ...], problem: str) -> None:
-        doc = docs[key]
-        path = (key, index) + sub
-        raise RuleFileError(problem, file=doc.file, line=doc.line_of(path),
-                            field=".".join(map(str, path)))
-
-    def check_when(key: str, index: int, when: When) -> None:
-        for kind, allowed in known.items():
-            for name in getattr(when, kind) or ():
-                if name not in allowed:
-                    fail(key, index, ("when", kind), f"unknown {noun[kind]} {name!r}; "
-                         f"declared: {', '.join(sorted(allowed))}")
-        numeric = [n for n, a in h.attributes.items() if a.type == "decimal"]
-        for attr in when.attributes or {}:
-            if attr not in numeric:
-                fail(key, index, ("when", "attributes", attr), "unknown attribute; the pack "
-                     f"declares (pack.attributes, type decimal): {', '.join(numeric) or 'none'}")
-
-    monthly = pack.periods.kind == "monthly"
-    for index, decl in enumerate(pack.not_covered if monthly else ()):
-        if decl.effective.by_day:
-            fail("not_covered", index, ("effective",), "effective dates are months (YYYY-MM) "
-                 "in a pack with monthly periods; days need periods: {kind: calendar}")
-    for key in _RULE_KINDS:
-        for index, rule in enumerate(getattr(pack, key)):
-            if rule.id in seen:
-                fail(key, index, ("id",), f"duplicate rule id {rule.id!r} (also in {seen[rule.id]})")
-            seen[rule.id] = key
-            pack.lines[(key, rule.id)] = docs[key].line_of((key, index)) or 0
-            if hasattr(rule, "when"):
-                check_when(key, index, rule.when)
-            if monthly and rule.effective.by_day:
-                fail(key, index, ("effective",), "effective dates are months (YYYY-MM) in a "
-                     "pack with monthly periods; days need periods: {kind: calendar}")
-    tables = [n for n, a in h.attributes.items() if a.type == "ratios"]
-    for index, rule in enumerate(pack.reductions):
-        if rule.proposed is None:
-            continue
-        field = rule.proposed.field
-        if field is None and len(tables) != 1:
-            fail("reductions", index, ("proposed",), "name the institution attribute holding "
-                 f"the proposed ratios (field:); attributes of type ratios: "
-                 f"{', '.join(tables) or 'none declared'}")
-        if field is not None and field not in tables:
-            fail("reductions", index, ("proposed", "field"), f"unknown attribute {field!r}; "
-                 f"attributes of type ratios: {', '.join(tables) or 'none declared'}")
-    for index, rule in enumerate(pack.allowances):
-        if rule.when.categories:
-            fail("allowances", index, ("when", "categories"), "an allowance applies to the "
-                 "institution's total, so its when: cannot name categories")
-        if rule.currency not in h.reserve_currencies:
-            fail("allowances", index, ("currency",), f"currency {rule.currency!r} is not one "
-                 f"the pack holds reserves in ({', '.join(h.reserve_currencies)})")
-    for index, rule in enumerate(pack.daily_minimum):
-        for other in pack.daily_minimum[:index]:
-            if other.applies_to == rule.applies_to and _overlap(other.effective, rule.effective):
-                fail("daily_minimum", index, ("effective",), f"in force together with "
-                     f"{other.id!r} for {rule.applies_to} reserves; one daily minimum applies at "
-                     "a time (end the earlier one the day before)")
-    for index, table in enumerate(pack.ratios):
-        for r, row in enumerate(table.rows):
-            for name in row.classes:
-                if name not in known["classes"]:
-                    fail("ratios", index, ("rows", r, "classes"), f"unknown class {name!r}")
-            for name, cell in row.values.items():
-                if name not in known["categories"]:
-                    fail("ratios", index, ("rows", r, "values", name), f"unknown category {name!r}")
-                if isinstance(cell, tuple) and h.categories[name].kind != "domestic":
-                    fail("ratios", index, ("rows", r, "values", name), "tiered ratios (bands) "
-                         "are for domestic categories: band amounts are in the domestic currency")
-        for sub, problem in amendment_problems(table, h, monthly):
-            fail("ratios", index, sub, problem)
-        for a in range(len(table.amendments)):  # for explanations: where each amendment is
-            pack.lines[("ratios", f"{table.id} amendment {a + 1}")] = (
-                docs["ratios"].line_of(("ratios", index, "amendments", a)) or 0)
-    for name, status in pack.statuses.items():
-        for edge_name in ("starts", "ends"):
-            edge = getattr(status, edge_name)
-            for event in (edge.event if edge else ()):
-                # a pack declaring no events may still name them: no institution can carry
-                # one, so `rrr rules check` reports the status as unreachable
-                if h.events and event not in h.events:
-                    fail("statuses", name, (edge_name, "event"), f"unknown event {event!r}; "
-                         f"declared (pack.events): {', '.join(h.events)}")
-    for index, notice in enumerate(h.notices):
-        if h.events and notice.event not in h.events:
-            fail("pack", "notices", (index, "event"), f"unknown event {notice.event!r}")
+    """Load and cross-check the pack in ``directory``; raise :class:`RuleFileError` with the
+    first problem (file and line) if anything is wrong."""
+    return read_pack(directory).strict()

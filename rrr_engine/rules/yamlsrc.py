@@ -39,7 +39,7 @@ from rrr_engine.notation import plain_decimal, shown
 from rrr_engine.safe_read import MiB, read_text
 
 __all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_DEPTH", "MAX_NODES", "SourceDoc", "compose_text",
-           "load_document", "parse_model", "validation_errors"]
+           "load_document", "parse_document", "parse_model", "validation_errors"]
 
 Path_ = tuple[Any, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -348,6 +348,12 @@ def load_document(path: str | Path, *, error: type[InputError] = RuleFileError) 
     """Read a YAML (or JSON) file with positions; raise ``error`` if malformed or refused."""
     path = Path(path)
     text, raw = read_text(path, limit=MAX_BYTES, error=error)
+    return parse_document(path, text, raw, error=error)
+
+
+def parse_document(path: Path, text: str, raw: bytes, *,
+                   error: type[InputError] = RuleFileError) -> SourceDoc:
+    """The document in ``text`` (already read from ``path``, whose bytes are ``raw``)."""
     if path.suffix.lower() == ".json":
         return SourceDoc(_load_json(text, path, error), {}, str(path), raw)
     node, data = compose_text(text, file=path, error=error)

@@ -5,15 +5,22 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
 from clirun import FIXTURES, VN_PACK, rrr
 
 from rrr_engine.authoring.check.report import check_pack
+from rrr_engine.errors import RuleFileError
+from rrr_engine.rules.pack import load_pack
 
 PACKS = FIXTURES / "packs"
 
 
 def errors(name: str) -> list[str]:
-    return [str(i) for i in check_pack(PACKS / name).issues if i.is_error]
+    return errors_in(PACKS / name)
+
+
+def errors_in(pack) -> list[str]:
+    return [str(i) for i in check_pack(pack).issues if i.is_error]
 
 
 def test_vn_pack_passes_with_its_declared_gaps_listed(capsys):
@@ -141,7 +148,7 @@ def test_every_schema_error_of_every_file_is_reported():
 def test_exit_codes_gate_ci(capsys, tmp_path):
     assert rrr(capsys, "rules", "check", PACKS / "overlap")[0] == 1
     code, _, err = rrr(capsys, "rules", "check", tmp_path / "missing")
-    assert code == 2 and "not a rule pack directory" in err
+    assert code == 2 and "rule pack directory not found" in err  # the loader's words
     code, _, err = rrr(capsys, "rules", "check", tmp_path)
     assert code == 2 and "no rule files" in err
 
@@ -169,11 +176,37 @@ def test_duplicate_rule_id(tmp_path):
         f"{pack}/reductions.yaml:27: reductions.3.id: duplicate rule id 'c14-agri-70' (also in reductions)"]
 
 
-def test_check_never_passes_what_the_loader_refuses(tmp_path, monkeypatch):
-    # were the check's own name checks to miss something, the loader still has the last word
-    monkeypatch.setattr("rrr_engine.rules.names.Names.rule", lambda *a, **k: None)
-    pack = _duplicate_id_pack(tmp_path)
-    report = check_pack(pack)
-    assert not report.ok and report.pack is None
-    assert [str(i) for i in report.issues if i.is_error] == [
-        f"{pack}/reductions.yaml:27: reductions.3.id: duplicate rule id 'c14-agri-70' (also in reductions)"]
+def test_check_and_loader_give_one_verdict_in_the_same_words(tmp_path):
+    # one reader: the loader refuses a pack with the first problem the check lists, and loads
+    # one the check passes; only the citation review (a status's, a placeholder) is the check's
+    packs = [p for p in sorted(PACKS.iterdir()) if p.is_dir()] + [_duplicate_id_pack(tmp_path)]
+    refused = 0
+    for pack in packs:
+        report = check_pack(pack)
+        listed = report.reading.issues
+        fatal = [i for i in listed if i.code != "citation" or i.message.startswith(
+            ("missing citation: every rule", "empty citation"))]  # the rule language's own
+        if not fatal:
+            assert load_pack(pack).sha256 == report.reading.sha256
+            assert (report.pack is None) == bool(listed)  # analysed only without errors
+            continue
+        refused += 1
+        assert report.pack is None and not report.ok
+        with pytest.raises(RuleFileError) as caught:
+            load_pack(pack)
+        assert str(caught.value).startswith(f"{fatal[0].file}:{fatal[0].line}: ")
+        if fatal[0].code == "schema":  # the report words a missing citation as such
+            assert str(caught.value).endswith(fatal[0].message)
+        assert caught.value.problems == tuple(listed)
+    assert refused == 3  # missing_citation, schema_error, the duplicate id
+
+
+def test_a_status_without_citation_fails_the_check_but_loads(tmp_path):
+    pack = tmp_path / "pack"
+    shutil.copytree(PACKS / "missing_citation", pack)
+    for name in ("rules.yaml",):
+        (pack / name).unlink()
+    assert errors_in(pack) == [
+        f"{pack}/pack.yaml:14: statuses.special_control: missing citation: a status times rules "
+        "by law; cite where"]
+    assert load_pack(pack).statuses["special_control"].citation is None

@@ -16,7 +16,7 @@ PKG = Path(__file__).resolve().parents[2] / "rrr_engine"
 # floors, ground up; a module may import its own floor and those below
 FLOORS = [
     {"errors", "models", "periods", "money", "canonical", "notation", "safe_read",
-     "safe_files", "redact", "bundled", "provenance", "sheet_safety", "exits"},
+     "safe_files", "redact", "bundled", "provenance", "sheet_safety", "exits", "rows"},
     {"rules", "hooks"},
     {"core", "defaults"},
     {"engine"},

@@ -16,7 +16,6 @@ from clirun import FIXTURES, VN_PACK, rrr
 from rrr_engine.core.averages import balance_at, daily_series, monthly_average
 from rrr_engine.engine import Engine
 from rrr_engine.errors import MissingDataError
-from rrr_engine.jobs.stages import base_averages
 from rrr_engine.models import BalanceRow, HoldingRow, Institution
 from rrr_engine.periods import Month
 
@@ -146,12 +145,14 @@ def test_the_engine_lists_the_left_out_row_per_key(vn):
         "did not send, carried forward per key: vnd_long VND on 2025-09-10")
 
 
-def test_the_nightly_base_averages_carry_the_same_way(vn):
+def test_the_result_carries_the_base_averages_the_nightly_stores(vn):
+    # the nightly stores these per category and deposit currency (the form's figures) as the
+    # result has them: carried forward the same way, never recomputed
     inst = Institution(id="X1", **{"class": "other_ci"})
-    rows_ = _bank_rows()
-    (result,) = vn.evaluate("2025-10", institutions=[inst], balances=rows_)
-    assert base_averages(vn, result, rows_) == {
+    (result,) = vn.evaluate("2025-10", institutions=[inst], balances=_bank_rows())
+    assert result.base_averages == {
         SHORT: D("30000"), LONG: D("6000"), ("fx_short", "USD"): D("100")}
+    assert result.version == Month(2025, 10) and result.ruleset["version"] == "2025-10"
 
 
 def test_missing_days_error_in_the_pack_refuses_the_left_out_row(tmp_path, capsys):

@@ -97,13 +97,13 @@ def check_bad_then_fixed(url_bad: str, url_clean: str, n: int, bad: int, capsys)
     assert (refused.business_date, refused.stage, refused.code, refused.field) == (
         BAD_DAY, None, "input_error", "amount")
     assert refused.message == (f"amount: institution {bank(bad)}, 2025-09-15, vnd_short VND: "
-                               f"amount -{amount(bad, BAD_DAY)} must be zero or more")
+                               f"negative balance -{amount(bad, BAD_DAY)}; expected zero or more")
     assert (blocked.period, blocked.stage, blocked.business_date) == ("2025-10", "requirement",
                                                                       BAD_DAY)
     assert "re-run the nightly for 2025-09-15" in blocked.message
     stored = requirement(url_bad)
     assert len(stored) == n - 1 and bank(bad) not in stored
-    clean_stored = requirement(url_clean)  # read once: each read parses every result
+    clean_stored = requirement(url_clean)  # read once: 1,000 results
     assert all(clean_stored[i].content_sha256 == r.content_sha256 for i, r in stored.items())
     with Storage.open(url_bad) as store:
         (run_log,) = store.runs()
@@ -240,9 +240,11 @@ def test_a_backfill_started_before_the_source_had_data_is_completed_not_refused(
     (BalanceRow(bank(1), BAD_DAY, "vnd_long", "VND", 0.5), "amount",
      "amounts must be finite Decimal values, never float"),
     (BalanceRow(bank(1), BAD_DAY, "vnd_short", "VND", D(1)), "institution_id",
-     "returned two rows for BANK0001, vnd_short, VND"),
+     "BANK0001, 2025-09-15, vnd_short VND: duplicate row (same institution, date, category "
+     "and currency as row "),
     (BalanceRow("B\x00", BAD_DAY, "vnd_short", "VND", D(1)), "institution_id",
-     "institution id 'B\\x00' is not printable text"),
+     "'B\\x00' contains the control or invisible character U+0000; an institution id is "
+     "printable text"),
 ])
 def test_each_kind_of_bad_row_refuses_only_its_institution(row, field, message, db_url):
     class Extra(Feed):

@@ -6,7 +6,8 @@ time in Python nor memory grows with the number of accounts (a few dozen group r
 back). The same query's ``COUNT``/``MIN`` columns reveal bad data (a balance row with no
 account, a NULL or negative balance, an account no rule matches); only then does a second,
 equally set-based query fetch an example account for the message. It also owns the two small
-readers, :func:`fx_rates` and :func:`holdings`.
+readers, :func:`fx_rates` and :func:`holdings`. The rows returned meet the engine's row
+contract (:mod:`rrr_engine.rows`), checked here in its words.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from rrr_engine import rows as rrr_rows
 from rrr_engine.errors import InputError
 from rrr_engine.models import BalanceRow, FxRate, HoldingRow
 
@@ -89,8 +91,13 @@ class Snapshot:
             category = rules[g.code].category
             institution = const if const is not None else g._mapping["institution"]
             totals[(institution, category, g.currency)] += self._amount(g.total, g.currency)
-        return [BalanceRow(institution_id=inst, date=day, category=cat, currency=ccy, amount=amt)
-                for (inst, cat, ccy), amt in sorted(totals.items())]
+        out = []
+        for (inst, cat, ccy), amt in sorted(totals.items()):
+            at = _at(f"{self.mapping.balances.table} on {day}, institution {inst!r}, {cat} {ccy}")
+            out.append(BalanceRow(institution_id=rrr_rows.institution_id(inst, at), date=day,
+                                  category=cat, currency=rrr_rows.currency(ccy, at),
+                                  amount=rrr_rows.balance(amt, at)))
+        return out
 
     def _check(self, connection: sa.Connection, day: dt.date, g: Any) -> None:
         src, table = self.source, self.mapping.balances.table
@@ -168,6 +175,11 @@ def _scale(mapping: Mapping, scale: int | str | None, currency: str) -> int | No
     return mapping.minor_units[currency]
 
 
+def _at(where: str) -> rrr_rows.At:
+    """A row contract problem (:mod:`rrr_engine.rows`), placed at a table, date and key."""
+    return lambda field, problem: InputError(f"{where}: {problem}", field=field or None)
+
+
 def fx_rates(connection: sa.Connection, mapping: Mapping, start: dt.date,
              end: dt.date) -> list[FxRate]:
     """Balance-sheet rates dated ``start``..``end`` inclusive, by date and currency."""
@@ -181,10 +193,10 @@ def fx_rates(connection: sa.Connection, mapping: Mapping, start: dt.date,
                               .order_by(date, ccy)).all()
     out: dict[tuple[dt.date, str], FxRate] = {}
     for d, c, r in rows:
-        value = exact(r, fx.scale, field=f"{fx.table}.{fx.vnd_per_unit}")
-        if value <= 0:
-            raise InputError(f"rate {value} for {c} on {d} is not positive",
-                             field=f"{fx.table}.{fx.vnd_per_unit}")
+        at = _at(f"{fx.table} on {d}, {c!r}")
+        rrr_rows.currency(c, at, field=f"{fx.table}.{fx.currency}")
+        value = rrr_rows.rate(exact(r, fx.scale, field=f"{fx.table}.{fx.vnd_per_unit}"), at,
+                              f"{fx.table}.{fx.vnd_per_unit}")
         if (d, c) in out and out[(d, c)].domestic_per_unit != value:
             raise InputError(f"two different rates for {c} on {d}: "
                              f"{out[(d, c)].domestic_per_unit} and {value}", field=fx.table)
@@ -216,6 +228,10 @@ def holdings(connection: sa.Connection, mapping: Mapping, start: dt.date,
         if n_amounts < n or institution is None or c is None:
             raise InputError(f"a payment-account row on {d} has no amount, currency or "
                              "institution (NULL)", field=field)
+        at = _at(f"{h.table} on {d}, institution {institution!r}, {c!r}")
+        rrr_rows.institution_id(institution, at)
+        rrr_rows.currency(c, at, field=f"{h.table}.{h.currency}")
         out.append(HoldingRow(institution_id=institution, date=d, currency=c,
-                              amount=exact(total, _scale(mapping, h.scale, c), field=field)))
+                              amount=rrr_rows.balance(exact(total, _scale(mapping, h.scale, c),
+                                                            field=field), at, field)))
     return out

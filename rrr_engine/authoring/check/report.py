@@ -1,70 +1,36 @@
 """``rrr rules check``: everything wrong with a rule pack, in one run, before it goes live.
 
-Loading a pack stops at its first error; the check goes on. It validates each file, section,
-setting, status and rule on its own and collects every schema error as
-``file:line: key: what is wrong``; it checks the names rules use and their citations; then,
-when the pack loads (the loader has the last word, so the check never passes a pack the
-engine refuses), it analyses coverage (:mod:`rrr_engine.rules.coverage`) and dead rules
-(:mod:`rrr_engine.authoring.check.reachability`). Errors fail the check (exit 1, for CI); warnings and notes,
-such as the pack's declared gaps, are listed but do not.
+The pack reader (:mod:`rrr_engine.rules.reader`) lists every problem as ``file:line: key: what
+is wrong``, with the same verdict the loader gives (a pack the check fails is one the engine
+refuses, and the other way round); when the pack has no errors the check goes on to analyse
+coverage (:mod:`rrr_engine.rules.coverage`) and dead rules
+(:mod:`rrr_engine.authoring.check.reachability`). Errors fail the check (exit 1, for CI);
+warnings and notes, such as the pack's declared gaps, are listed but do not.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from rrr_engine.authoring.check.reachability import unreachable_issues
-from rrr_engine.errors import RuleFileError
-from rrr_engine.rules.amendments import amendment_problems
-from rrr_engine.rules.calendars import PeriodsSection
 from rrr_engine.rules.coverage import coverage_issues
 from rrr_engine.rules.issues import SEVERITIES, Issue, Locator, counted
-from rrr_engine.rules.model import (
-    Allowance,
-    Exemption,
-    DailyMinimum,
-    InterestRate,
-    NotCovered,
-    PackHeader,
-    RatioTable,
-    Reduction,
-    Setting,
-    StatusDef,
-)
-from rrr_engine.rules.names import Names
-from rrr_engine.rules.pack import (
-    _SECTIONS,
-    RulePack,
-    _Calendar,
-    _resolve_settings,
-    load_pack,
-    not_sections,
-)
+from rrr_engine.rules.pack import RulePack, read_pack
+from rrr_engine.rules.reader import PackReading, PackUnreadable
 from rrr_engine.rules.spans import Span, before
-from rrr_engine.rules.yamlsrc import MAX_BYTES, SourceDoc, load_document, validation_errors
-from rrr_engine.safe_read import read_text
+from rrr_engine.rules.yamlsrc import SourceDoc
 
 __all__ = ["CheckReport", "PackUnreadable", "check_pack", "version_spans"]
-
-_RULES: dict[str, type[BaseModel]] = {
-    "ratios": RatioTable, "exemptions": Exemption, "reductions": Reduction,
-    "interest": InterestRate, "allowances": Allowance, "not_covered": NotCovered,
-    "daily_minimum": DailyMinimum}
-
-
-class PackUnreadable(RuleFileError):
-    """The path is not a directory of readable rule files: nothing can be checked."""
 
 
 @dataclass
 class CheckReport:
     path: Path
+    reading: PackReading[RulePack]  # what the reader found (its strict form: the loader's)
     issues: list[Issue] = field(default_factory=list)
-    pack: RulePack | None = None
+    pack: RulePack | None = None  # the pack the analyses ran on: one without any error
 
     def count(self, severity: str) -> int:
         return sum(1 for i in self.issues if i.severity == severity)
@@ -115,164 +81,30 @@ def version_spans(pack: RulePack) -> list[tuple[Span, int | None]]:
     return out
 
 
-def _from_error(exc: RuleFileError, code: str = "schema") -> Issue:
-    ctx = exc.context
-    key = str(ctx.get("field") or "")
-    problem = str(ctx.get("problem", exc.message))
-    file = None if ctx.get("file") is None else str(ctx["file"])
-    if key.split(".")[-1] == "citation" and problem == "required field is missing":
-        code, problem = "citation", ("missing citation: every rule must cite the law it encodes "
-                                     "(document and article)")
-    elif ".citation." in f"{key}." and "at least 1 character" in problem:
-        code, problem = "citation", f"empty citation {key.split('.')[-1]}"
-    return Issue("error", code, file, ctx.get("line"), key or "(file)", problem)  # type: ignore[arg-type]
-
-
-def _pinpoint(doc: SourceDoc, issue: Issue, data: Any) -> Issue:
-    """Move a row-level "category: problem" message onto that category's value."""
+def _pinpoint(doc: SourceDoc, issue: Issue) -> Issue:
+    """Move a row-level "category: problem" message onto that category's value (the
+    loader's one-line error names the row; the report can point at the cell)."""
     parts = issue.key.split(".")
     head, _, rest = issue.message.partition(": ")
     if len(parts) >= 3 and parts[-2] in ("rows", "amendments") and rest:
         path = (*[int(p) if p.isdigit() else p for p in parts], "values", head)
         line = doc.line_of(path)
         if path in doc.lines and line:
-            issue.key, issue.line, issue.message = ".".join(map(str, path)), line, rest
+            return replace(issue, key=".".join(map(str, path)), line=line, message=rest)
     return issue
-
-
-def _readable_files(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        raise PackUnreadable("not a rule pack directory (no such directory)", file=directory)
-    files = sorted(p for p in directory.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
-    if not files:
-        raise PackUnreadable("no rule files (*.yaml) in the pack directory", file=directory)
-    for path in files:  # a file that cannot be read at all stops the check (bounded read)
-        read_text(path, limit=MAX_BYTES, error=PackUnreadable)
-    return files
-
-
-class _Collector:
-    """Validates a pack piece by piece, keeping every error instead of stopping at the first."""
-
-    def __init__(self, directory: Path) -> None:
-        self.issues: list[Issue] = []
-        self.docs: dict[str, SourceDoc] = {}
-        for path in _readable_files(directory):
-            try:
-                doc = load_document(path)
-            except RuleFileError as exc:
-                self.issues.append(_from_error(exc))
-                continue
-            if not isinstance(doc.data, dict):
-                self.issues.append(Issue("error", "schema", doc.file, 1, "(document)",
-                                         not_sections(doc)))
-                continue
-            for key in doc.data:
-                if key not in _SECTIONS:
-                    self.add(doc, (key,), key, f"unknown section; expected one of {', '.join(_SECTIONS)}")
-                elif key in self.docs:
-                    self.add(doc, (key,), key, f"section also defined in {self.docs[key].file}")
-                else:
-                    self.docs[key] = doc
-        if "pack" not in self.docs and not self.issues:
-            self.issues.append(Issue("error", "schema", str(directory), None, "pack",
-                                     "no 'pack:' section in any rule file"))
-
-    def add(self, doc: SourceDoc, path: tuple[Any, ...], key: str, problem: str,
-             code: str = "schema") -> None:
-        self.issues.append(Issue("error", code, doc.file, doc.line_of(path), key, problem))
-
-    def items(self, section: str) -> list[tuple[Any, Any]]:
-        doc = self.docs.get(section)
-        body = doc.data[section] if doc else None
-        if body is None:
-            return []
-        if section in ("settings", "statuses"):
-            if isinstance(body, dict):
-                return list(body.items())
-        elif isinstance(body, list):
-            return list(enumerate(body))
-        self.add(doc, (section,), section, "expected a mapping of names" if section in
-                  ("settings", "statuses") else "expected a list of rules")
-        return []
-
-    def parse(self, section: str, key: Any, data: Any, model: type[BaseModel],
-              settings: dict[str, Setting] | None = None, prefix: tuple[Any, ...] = ()) -> Any:
-        doc = self.docs[section]
-        path = prefix or (section, key)
-        try:
-            if settings is not None:
-                data = _resolve_settings(data, settings, doc, path)
-            return model.model_validate(data)
-        except RuleFileError as exc:
-            self.issues.append(_from_error(exc))
-        except ValidationError as exc:
-            errors = exc.errors(include_url=False)
-            for err, issue in zip(errors, validation_errors(doc, exc, prefix=path)):
-                if err["type"] == "too_short" and any(
-                        e is not err and e["loc"][:len(err["loc"])] == err["loc"] for e in errors):
-                    continue  # "no rows" only because a row itself failed: said already
-                self.issues.append(_pinpoint(doc, _from_error(issue), data))
-        return None
-
-
-def _collect(directory: Path) -> tuple[list[Issue], dict[str, SourceDoc]]:
-    c = _Collector(directory)
-    header = None
-    if "pack" in c.docs:
-        header = c.parse("pack", None, c.docs["pack"].data["pack"] or {}, PackHeader,
-                         prefix=("pack",))
-    settings: dict[str, Setting] = {}
-    for name, body in c.items("settings"):
-        parsed = c.parse("settings", name, body, Setting)
-        if parsed is not None:
-            settings[name] = parsed
-    statuses: dict[str, StatusDef] = {}
-    status_items = c.items("statuses")
-    for name, body in status_items:
-        parsed = c.parse("statuses", name, body, StatusDef, settings)
-        if parsed is not None:
-            statuses[name] = parsed
-            if parsed.citation is None:
-                c.add(c.docs["statuses"], ("statuses", name), f"statuses.{name}",
-                       "missing citation: a status times rules by law; cite where",
-                       code="citation")
-    names = Names(c, header, {name for name, _ in status_items})
-    for name, status in statuses.items():
-        names.status_events(name, status)
-    for section, model in _RULES.items():
-        for index, body in c.items(section):
-            rule = c.parse(section, index, body, model, settings)
-            names.rule(section, index, body)
-            if section == "ratios" and rule is not None and header is not None:
-                for sub, problem in amendment_problems(rule, header, _monthly(c.docs)):
-                    c.add(c.docs[section], (section, index, *sub),
-                          ".".join(map(str, (section, index, *sub))), problem)
-    for section, model in (("calendar", _Calendar), ("periods", PeriodsSection)):
-        if section in c.docs:
-            c.parse(section, None, c.docs[section].data[section] or {}, model, settings,
-                    prefix=(section,))
-    return c.issues, c.docs
-
-
-def _monthly(docs: dict[str, SourceDoc]) -> bool:
-    doc = docs.get("periods")
-    body = doc.data["periods"] if doc is not None else None
-    return not (isinstance(body, dict) and body.get("kind") == "calendar")
 
 
 def check_pack(path: str | Path) -> CheckReport:
     """Check the pack at ``path``; :class:`PackUnreadable` if it is not a readable directory."""
     directory = Path(path)
-    issues, docs = _collect(directory)
-    report = CheckReport(directory, issues)
-    if not any(i.is_error for i in issues):
-        try:
-            report.pack = load_pack(directory)
-        except RuleFileError as exc:
-            report.issues.append(_from_error(exc))
+    reading = read_pack(directory)
+    docs = {doc.file: doc for doc in reading.docs.values()}
+    # analyses run on a pack with no error at all (a citation problem included)
+    pack = None if any(i.is_error for i in reading.issues) else reading.pack
+    report = CheckReport(directory, reading, [_pinpoint(docs[i.file], i) if i.file in docs
+                                              else i for i in reading.issues], pack)
     if report.pack is not None:
-        loc = Locator(docs, directory)
+        loc = Locator(reading.docs, directory)
         dead = unreachable_issues(report.pack, loc)
         dead_rows = {(i.file, i.line) for i in dead if i.code == "unreachable"}
         report.issues += [i for i in coverage_issues(report.pack, loc)
