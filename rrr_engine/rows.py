@@ -52,7 +52,7 @@ def currency(value: Any, at: At, field: str = "currency") -> str:
     """A currency code: three capital letters (ISO 4217)."""
     if not isinstance(value, str) or not _CCY.fullmatch(value):
         text = shown(value) if isinstance(value, str) else repr(value)
-        raise at(field, f"{text} is not an ISO currency code such as VND or USD")
+        raise at(field, f"{text} is not an ISO currency code (three capital letters, such as USD)")
     return sys.intern(value)
 
 

@@ -39,7 +39,7 @@ from rrr_engine.cli.progress import Progress
 from rrr_engine.errors import InputError, PluginError
 from rrr_engine.periods import days_between
 
-__all__ = ["DEMO_END", "DEMO_START", "WHATIF", "register", "run", "write_whatif_pack"]
+__all__ = ["DEMO_END", "DEMO_START", "register", "run", "write_whatif_pack"]
 
 DEMO_START, DEMO_END = dt.date(2024, 9, 1), dt.date(2025, 10, 3)
 BACKFILL_END = dt.date(2025, 8, 31)  # the backfill; the nightly runs with reports follow
@@ -47,8 +47,6 @@ SUBMITTED = ("2024-10", "2025-08")  # first and last period submitted
 CORRECTION_DAY = dt.date(2025, 7, 15)  # a deposit of that day corrected at the source
 INSTITUTION = "DEMO"
 INSTITUTIONS_YAML = f'- {{id: {INSTITUTION}, name: "Demo Commercial Bank", class: other_ci}}\n'
-# the what-if: (class, category, ratio in force, ratio of the what-if pack)
-WHATIF = ("other_ci", "vnd_short", "0.03", "0.04")
 COMMAND = "rrr demo"
 
 
@@ -109,10 +107,11 @@ def _replace_own(out: Path) -> None:
 
 def write_whatif_pack(pack_dir: Path, target: Path) -> Path:
     """A copy of the pack at ``pack_dir`` in ``target`` where every ratio cell of
-    :data:`WHATIF` reads the what-if ratio: a pack change to try ``rrr rules diff`` and
+    the sample bank's what-if (``rrr_corebank_sample.WHATIF``) reads the what-if ratio: a pack change to try ``rrr rules diff`` and
     ``rrr reevaluate`` on, labelled ``LABEL-whatif``. The ratios and header files are rewritten
     from their data (their comments go)."""
     import yaml
+    from rrr_corebank_sample import WHATIF  # the sample bank's pack, the sample's what-if
 
     cls, category, was, now = WHATIF
     shutil.copytree(pack_dir, target, ignore=shutil.ignore_patterns("scenarios", "tests"))
@@ -188,11 +187,13 @@ def run(args: argparse.Namespace) -> int:
                 [d for d in dates if d > BACKFILL_END], command=COMMAND, on_day=step)
         finally:
             progress.close()
+        # the reference names the pack's return, as a bank's submission record would
+        form = next((f.code for f in engine.pack.header.forms), "return")
         with storage.transaction() as conn:
             month = Month.parse(SUBMITTED[0])
             while str(month) <= SUBMITTED[1]:
                 submit(conn, str(month), by="demo compliance officer",
-                       reference=f"DTBB001 {month}")
+                       reference=f"{form} {month}")
                 month = month + 1
         generate.correct_balance(bank_url, CORRECTION_DAY, institution_id=INSTITUTION)
         restated = NightlyJob(engine, storage, sources, restate=True).run(

@@ -27,7 +27,7 @@ def hook(field: str, problem: str) -> InputError:
     (lambda v, at: rows.rate(v, at, "vnd_per_unit"), D("0"), "vnd_per_unit",
      "rate 0 must be positive"),
     (lambda v, at: rows.currency(v, at), "vnd", "currency",
-     "'vnd' is not an ISO currency code such as VND or USD"),
+     "'vnd' is not an ISO currency code (three capital letters, such as USD)"),
     (lambda v, at: rows.category(v, ("dom", "fx"), at), "savings", "category",
      "unknown category 'savings'; expected one of dom, fx"),
     (lambda v, at: rows.institution_id(v, at), "B\x07", "institution_id",
@@ -72,7 +72,7 @@ def test_the_file_adapter_words_a_problem_as_the_contract_does(tmp_path):
     with pytest.raises(InputError) as b:
         read_holdings(holdings)
     with pytest.raises(InputError) as c:
-        read_fx_rates(rates)
+        read_fx_rates(rates, columns=("domestic_per_unit", "vnd_per_unit"))  # as the pack says
     assert str(a.value) == f"{balances}:2: amount: negative balance -5; expected zero or more"
     assert str(b.value) == f"{holdings}:2: amount: negative balance -5; expected zero or more"
     assert str(c.value) == f"{rates}:2: vnd_per_unit: rate 0 must be positive"
