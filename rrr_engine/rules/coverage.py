@@ -90,8 +90,7 @@ def cell_runs(pack: RulePack) -> Iterator[Cell]:
     spans = segments(pack)
     for cls in pack.header.classes:
         for cat in pack.header.categories:
-            current: tuple[Any, ...] | None = None
-            start: Point | None = None
+            run: tuple[Point, tuple[Any, ...]] | None = None  # (first point, state) of a run
             for span in spans:
                 m = span.start
                 state = (
@@ -100,12 +99,12 @@ def cell_runs(pack: RulePack) -> Iterator[Cell]:
                           if cls in row.classes and cat in row.values),
                     exempting(pack, cls, m),
                     tuple(i for i, d in enumerate(pack.not_covered) if d.covers(cls, cat, m)))
-                if state != current:
-                    if current is not None:
-                        yield Cell(cls, cat, Span(start, before(m)), *current)
-                    current, start = state, m
-            if current is not None:
-                yield Cell(cls, cat, Span(start, spans[-1].end), *current)
+                if run is None or state != run[1]:
+                    if run is not None:
+                        yield Cell(cls, cat, Span(run[0], before(m)), *run[1])
+                    run = (m, state)
+            if run is not None:
+                yield Cell(cls, cat, Span(run[0], spans[-1].end), *run[1])
 
 
 def _cell_dicts(cells: list[Cell], pack: RulePack) -> list[dict[str, Any]]:
@@ -138,6 +137,7 @@ def coverage_issues(pack: RulePack, loc: Locator) -> list[Issue]:
     """Gaps, overlaps, declared gaps, stale declarations and cells no one can reach."""
     groups: dict[tuple[Any, ...], list[Cell]] = defaultdict(list)
     for cell in cell_runs(pack):
+        kind: str | None
         if len(cell.ratios) > 1:
             kind = "overlap"
         elif cell.ratios and cell.declared:
@@ -165,8 +165,9 @@ def _row(pack: RulePack, loc: Locator, t: int, r: int) -> str:
     return f"{pack.ratios[t].id} row {r + 1} ({loc.where('ratios', t, 'rows', r)})"
 
 
-def _issue(pack: RulePack, loc: Locator, kind: str, span: Span, ratios: tuple, exempt: tuple,
-           declared: tuple, cells: list[Cell]) -> Issue:
+def _issue(pack: RulePack, loc: Locator, kind: str, span: Span,
+           ratios: tuple[tuple[int, int], ...], exempt: tuple[str, ...], declared: tuple[int, ...],
+           cells: list[Cell]) -> Issue:
     h = pack.header
     what = "; ".join(rectangles(((c.cls, c.category) for c in cells), h.classes,
                                 tuple(h.categories)))

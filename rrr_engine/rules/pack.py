@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,7 +122,10 @@ class RulePack:
     def in_force(self, month: Month | DatedPeriod | dt.date) -> dict[str, list[Any]]:
         """The rules of each kind in force for a maintenance period (or a version)."""
         point = self.periods.point(month)
-        pick = lambda rules: [r for r in rules if r.effective.covers(point)]  # noqa: E731
+
+        def pick(rules: Sequence[Any]) -> list[Any]:
+            return [r for r in rules if r.effective.covers(point)]
+
         return {"ratios": pick(self.ratios), "exemptions": pick(self.exemptions),
                 "reductions": pick(self.reductions), "interest": pick(self.interest),
                 "allowances": pick(self.allowances)}
@@ -189,10 +193,12 @@ def _section(docs: dict[str, SourceDoc], key: str, default: Any) -> tuple[Source
 
 def _build(directory: Path, docs: dict[str, SourceDoc], sha: str) -> RulePack:
     header_doc, header = _section(docs, "pack", {})
+    assert header_doc is not None  # the loader refuses a pack without one
     header = parse_model(header_doc, PackHeader, data=header, prefix=("pack",))
     settings_doc, raw = _section(docs, "settings", {})
-    settings = {name: parse_model(settings_doc, Setting, data=body, prefix=("settings", name))
-                for name, body in raw.items()}
+    settings = {} if settings_doc is None else {
+        name: parse_model(settings_doc, Setting, data=body, prefix=("settings", name))
+        for name, body in raw.items()}
 
     def parsed(key: str, model: type[BaseModel]) -> list[Any]:
         doc, items = _section(docs, key, {} if key == "statuses" else [])
