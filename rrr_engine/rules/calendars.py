@@ -149,7 +149,9 @@ class MonthlyPeriods:
                              field="period")
         return month
 
-    def computation(self, period: Month) -> Month:
+    def computation(self, period: Month | DatedPeriod) -> Month:
+        if not isinstance(period, Month):  # a caller mixing up two packs' calendars
+            raise TypeError(f"a monthly pack's periods are months, not {period!r}")
         return period - self.lag
 
     def point(self, period: Any) -> Month:
@@ -197,7 +199,9 @@ class CalendarPeriods:
         raise InputError(f"unknown maintenance period {str(key)!r} in pack {self.pack} "
                          f"(a calendar pack names periods by id; {hint})", field="period")
 
-    def computation(self, period: DatedPeriod) -> DatedPeriod:
+    def computation(self, period: Month | DatedPeriod) -> DatedPeriod:
+        if not isinstance(period, DatedPeriod):  # a caller mixing up two packs' calendars
+            raise TypeError(f"a calendar pack's periods are listed periods, not {period!r}")
         return self._computations[period.id]
 
     def point(self, period: Any) -> dt.date:
