@@ -52,7 +52,7 @@ def status_windows(status: StatusDef, institution: Institution,
     open_from: Any = None
     is_open = False
     for event in sorted(institution.events, key=lambda e: e.date):
-        if event.type in starts and not is_open:
+        if status.starts is not None and event.type in starts and not is_open:
             open_from = periods.effect_start(event.date, status.starts.month == "next")
             is_open = True
         elif event.type in ends and status.ends is not None:
