@@ -237,7 +237,7 @@ def _dotted(path: Path_) -> str:
     return ".".join(map(str, path))
 
 
-def compose_text(text: str, *, file: object, error: type[InputError] = RuleFileError,
+def compose_text(text: str, *, file: str | Path, error: type[InputError] = RuleFileError,
                  dotted: Callable[[Path_], str] = _dotted) -> tuple[yaml.Node | None, Any]:
     """(node tree, data) of YAML ``text``, bounded; ``error`` with the line if refused.
 
