@@ -133,7 +133,7 @@ _YEARS = (1900, 2999)
 class MonthlyPeriods:
     """Maintenance = calendar month; computation = ``lag`` months earlier."""
 
-    kind = "monthly"
+    kind: Literal["monthly"] = "monthly"
 
     def __init__(self, lag: int = 1, base: str = "daily_average") -> None:
         self.lag = lag
@@ -171,7 +171,7 @@ class MonthlyPeriods:
 class CalendarPeriods:
     """An explicit list of dated maintenance periods, each with its computation period."""
 
-    kind = "calendar"
+    kind: Literal["calendar"] = "calendar"
 
     def __init__(self, periods: list[DatedPeriod], computations: dict[str, DatedPeriod], *,
                  base: str = "daily_average", pack: str = "") -> None:
