@@ -26,7 +26,7 @@ class Issue:
     severity: str
     code: str
     file: str | None
-    line: int | None
+    line: int | str | None  # a line, or in a spreadsheet the cell (``Sheet!B3``)
     key: str
     message: str
     cells: list[dict[str, Any]] = field(default_factory=list)

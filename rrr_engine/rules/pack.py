@@ -90,7 +90,7 @@ class RulePack:
         return [*self.ratios, *self.exemptions, *self.reductions, *self.interest, *self.allowances]
 
     @property
-    def versions(self) -> list[Month] | list[dt.date]:
+    def versions(self) -> list[Month | dt.date]:
         """Where the set of rules in force changes, oldest first: months in a monthly pack,
         days in a calendar pack (a version applies to the periods starting on or after it)."""
         if self.periods.kind == "monthly":
