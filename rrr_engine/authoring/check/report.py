@@ -1,12 +1,12 @@
 """``rrr rules check``: everything wrong with a rule pack, in one run, before it goes live.
 
 Loading a pack stops at its first error; the check goes on. It validates each file, section,
-setting, status and rule on its own and collects every schema error as
-``file:line: key: what is wrong``; it checks the names rules use and their citations; then,
-when the pack loads (the loader has the last word, so the check never passes a pack the
-engine refuses), it analyses coverage (:mod:`rrr_engine.rules.coverage`) and dead rules
-(:mod:`rrr_engine.authoring.check.reachability`). Errors fail the check (exit 1, for CI); warnings and notes,
-such as the pack's declared gaps, are listed but do not.
+setting, status and rule on its own and collects every schema error as ``file:line: key: what is
+wrong``; it checks the names rules use and their citations; then, when the pack loads (the loader
+has the last word, so the check never passes a pack the engine refuses), it analyses coverage
+(:mod:`rrr_engine.rules.coverage`) and dead rules (:mod:`rrr_engine.authoring.check.reachability`).
+Errors fail the check (exit 1, for CI); warnings and notes, such as the pack's declared gaps, are
+listed but do not.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from rrr_engine.authoring.check.reachability import unreachable_issues
-from rrr_engine.errors import RuleFileError
+from rrr_engine.errors import InputError, RuleFileError
 from rrr_engine.rules.calendars import PeriodsSection
 from rrr_engine.rules.coverage import coverage_issues
 from rrr_engine.rules.issues import SEVERITIES, Issue, Locator, counted
@@ -92,7 +92,8 @@ class CheckReport:
                                  for span, n in version_spans(p))
             lines.append(
                 f"{p.id} ({self.path}, sha256 {p.sha256[:12]}): {counts}; "
-                f"{counted(len(p.ratios), 'ratio table')} over {counted(len(p.header.classes), 'class')} × "
+                f"{counted(len(p.ratios), 'ratio table')} over "
+                f"{counted(len(p.header.classes), 'class')} × "
                 f"{counted(len(p.header.categories), 'category')}, checked from "
                 f"{p.versions[0] if p.versions else '-'} in {counted(len(p.versions), 'version')}"
                 f"{': ' + versions if versions else ''}")
@@ -112,17 +113,15 @@ def version_spans(pack: RulePack) -> list[tuple[Span, int | None]]:
     return out
 
 
-def _from_error(exc: RuleFileError, code: str = "schema") -> Issue:
-    ctx = exc.context
-    key = str(ctx.get("field") or "")
-    problem = str(ctx.get("problem", exc.message))
-    file = None if ctx.get("file") is None else str(ctx["file"])
+def _from_error(exc: InputError, code: str = "schema") -> Issue:
+    key = exc.field or ""
+    problem = exc.problem
     if key.split(".")[-1] == "citation" and problem == "required field is missing":
         code, problem = "citation", ("missing citation: every rule must cite the law it encodes "
                                      "(document and article)")
     elif ".citation." in f"{key}." and "at least 1 character" in problem:
         code, problem = "citation", f"empty citation {key.split('.')[-1]}"
-    return Issue("error", code, file, ctx.get("line"), key or "(file)", problem)  # type: ignore[arg-type]
+    return Issue("error", code, exc.file, exc.line, key or "(file)", problem)
 
 
 def _pinpoint(doc: SourceDoc, issue: Issue, data: Any) -> Issue:
@@ -166,7 +165,8 @@ class _Collector:
                 continue
             for key in doc.data:
                 if key not in _SECTIONS:
-                    self.add(doc, (key,), key, f"unknown section; expected one of {', '.join(_SECTIONS)}")
+                    self.add(doc, (key,), key,
+                             f"unknown section; expected one of {', '.join(_SECTIONS)}")
                 elif key in self.docs:
                     self.add(doc, (key,), key, f"section also defined in {self.docs[key].file}")
                 else:
@@ -182,7 +182,7 @@ class _Collector:
     def items(self, section: str) -> list[tuple[Any, Any]]:
         doc = self.docs.get(section)
         body = doc.data[section] if doc else None
-        if body is None:
+        if doc is None or body is None:
             return []
         if section in ("settings", "statuses"):
             if isinstance(body, dict):
@@ -205,7 +205,8 @@ class _Collector:
             self.issues.append(_from_error(exc))
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
-            for err, issue in zip(errors, validation_errors(doc, exc, prefix=path)):
+            # one issue per pydantic error, in the same order
+            for err, issue in zip(errors, validation_errors(doc, exc, prefix=path), strict=True):
                 if err["type"] == "too_short" and any(
                         e is not err and e["loc"][:len(err["loc"])] == err["loc"] for e in errors):
                     continue  # "no rows" only because a row itself failed: said already

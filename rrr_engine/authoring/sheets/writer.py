@@ -98,7 +98,8 @@ def render_table(table: RatioTable, categories: list[str], indent: int = 2,
         lines += [f"{inner}  {k}: {v}" for k, v in parts if v is not None]
     else:
         # document, article and clause on the first line; amended_by and note on their own
-        first = f"{inner}citation: {{" + ", ".join(f"{k}: {v}" for k, v in parts[:3] if v is not None)
+        first = f"{inner}citation: {{" + ", ".join(f"{k}: {v}" for k, v in parts[:3]
+                                                    if v is not None)
         more = [f"{k}: {v}" for k, v in parts[3:] if v is not None]
         pad = " " * (len(inner) + len("citation: {"))
         lines += [first + ("," if more else "}")]
