@@ -113,7 +113,7 @@ def _cell_dicts(cells: list[Cell], pack: RulePack) -> list[dict[str, Any]]:
             "rows": [r + 1 for _, r in c.ratios], "exempt": list(c.exempt),
             "declared": list(c.declared)} for c in cells]
     if pack.periods.kind != "monthly":  # the listed periods that start in the cell's days
-        for cell, data in zip(cells, out):
+        for cell, data in zip(cells, out, strict=True):
             data["periods"] = [p.id for p in starting_in(pack.periods, cell.span)]
     return out
 

@@ -25,7 +25,10 @@ from rrr_engine.rules.bands import Band, Cell, cell_is_zero, parse_bands
 from rrr_engine.rules.deadlines import EventNotice, ReportDeadline
 from rrr_engine.rules.spans import Point
 
-__all__ = ["Allowance", "Band", "CategoryDef", "Citation", "Comparison", "Effective", "EventNotice", "Exemption", "InterestRate", "NotCovered", "PackHeader", "ProposedRatio", "RatioRow", "RatioTable", "Reduction", "ReportDeadline", "Setting", "StatusDef", "StatusEdge", "When", "cell_is_zero"]
+__all__ = ["Allowance", "Band", "CategoryDef", "Citation", "Comparison", "Effective",
+           "EventNotice", "Exemption", "InterestRate", "NotCovered", "PackHeader",
+           "ProposedRatio", "RatioRow", "RatioTable", "Reduction", "ReportDeadline", "Setting",
+           "StatusDef", "StatusEdge", "When", "cell_is_zero"]
 
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

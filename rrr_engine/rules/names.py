@@ -31,7 +31,8 @@ class Names:
         self.attributes = {n for n, f in Institution.model_fields.items()
                            if f.annotation in (Decimal, Decimal | None, Exact, Exact | None)}
 
-    def _fail(self, section: str, path: tuple[Any, ...], problem: str, code: str = "schema") -> None:
+    def _fail(self, section: str, path: tuple[Any, ...], problem: str,
+              code: str = "schema") -> None:
         self.c.add(self.c.docs[section], (section, *path), ".".join(map(str, (section, *path))),
                     problem, code)
 
@@ -50,7 +51,8 @@ class Names:
                     self._fail("statuses", (name, edge_name, "event"), f"unknown event {event!r}")
 
     def rule(self, section: str, index: int, body: Any) -> None:
-        """Check the names in one rule's raw data, so a rule that failed validation is checked too."""
+        """Check the names in one rule's raw data, so that a rule that failed validation is
+        checked too."""
         if not isinstance(body, dict):
             return
         h = self.header
@@ -64,7 +66,8 @@ class Names:
             citation = body.get("citation")
             for part in ("document", "article"):
                 text = citation.get(part) if isinstance(citation, dict) else None
-                if isinstance(text, str) and text and (not text.strip() or _PLACEHOLDER.match(text)):
+                if isinstance(text, str) and text and (not text.strip()
+                                                       or _PLACEHOLDER.match(text)):
                     self._fail(section, (index, "citation", part),
                                f"citation {part} {text!r} is a placeholder; cite the law",
                                code="citation")
@@ -87,7 +90,8 @@ class Names:
             for attr in when.get("attributes") or {}:
                 if attr not in self.attributes:
                     self._fail(section, (index, "when", "attributes", attr),
-                               f"unknown attribute; institutions report {', '.join(sorted(self.attributes))}")
+                               "unknown attribute; institutions report "
+                               f"{', '.join(sorted(self.attributes))}")
         for r, row in enumerate(body.get("rows") or ()):
             if isinstance(row, dict):
                 self._known(section, (index, "rows", r, "classes"), "class",

@@ -274,7 +274,8 @@ def _cross_check(pack: RulePack, docs: dict[str, SourceDoc]) -> None:
     for key in _RULE_KINDS:
         for index, rule in enumerate(getattr(pack, key)):
             if rule.id in seen:
-                fail(key, index, ("id",), f"duplicate rule id {rule.id!r} (also in {seen[rule.id]})")
+                fail(key, index, ("id",),
+                     f"duplicate rule id {rule.id!r} (also in {seen[rule.id]})")
             seen[rule.id] = key
             pack.lines[(key, rule.id)] = docs[key].line_of((key, index)) or 0
             if hasattr(rule, "when"):
