@@ -86,9 +86,9 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
         if decision.ratios:
             choices[cat] = choose(pack, inst, month, cat, decision)
         else:  # fatal only if there is something to apply a ratio to (checked below)
-            uncovered[cat] = NoRuleApplies(f"no ratio rule applies to {where(pack, inst, cat, month)}",
-                                           institution=inst.id, category=cat, period=str(month),
-                                           field="class")
+            uncovered[cat] = NoRuleApplies(
+                f"no ratio rule applies to {where(pack, inst, cat, month)}",
+                institution=inst.id, category=cat, period=str(month), field="class")
     all_zero = all(c.is_zero for c in choices.values())
     # a pack without foreign categories has no foreign reserve currency, and nothing uses fx_ccy
     fx_ccy = inst.reserve_currency or header.foreign_reserve_currency or header.domestic_currency

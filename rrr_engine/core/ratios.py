@@ -56,7 +56,8 @@ class CellChoice:
 def where(pack: RulePack, inst: Institution, cat: str, period: Any) -> str:
     """"institution X (class c), category k, maintenance month 2025-10" for messages."""
     noun = "month" if pack.periods.kind == "monthly" else "period"
-    return f"institution {inst.id} (class {inst.class_}), category {cat}, maintenance {noun} {period}"
+    return (f"institution {inst.id} (class {inst.class_}), category {cat}, "
+            f"maintenance {noun} {period}")
 
 
 def choose(pack: RulePack, inst: Institution, period: Any, cat: str,
