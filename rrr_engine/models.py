@@ -97,7 +97,8 @@ class Institution(BaseModel):
     def _ratios_in_range(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for key, ratio in value.items():
             if key not in VND_CATEGORIES:
-                raise ValueError(f"unknown category {key!r}; expected one of {', '.join(VND_CATEGORIES)}")
+                raise ValueError(f"unknown category {key!r}; expected one of "
+                                 f"{', '.join(VND_CATEGORIES)}")
             if not Decimal(0) <= ratio <= Decimal(1):
                 raise ValueError(f"{key}: ratio {ratio} is outside 0..1")
         return value

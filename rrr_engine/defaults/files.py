@@ -30,7 +30,8 @@ def rrr_institutions(options: Mapping[str, Any]) -> list[Institution] | None:
 
 
 @hookimpl(trylast=True)
-def rrr_daily_balances(options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[BalanceRow] | None:
+def rrr_daily_balances(options: Mapping[str, Any], start: dt.date,
+                       end: dt.date) -> list[BalanceRow] | None:
     path = options.get("balances")
     if not path:
         return None
@@ -44,6 +45,7 @@ def rrr_fx_rates(options: Mapping[str, Any], start: dt.date, end: dt.date) -> li
 
 
 @hookimpl(trylast=True)
-def rrr_holdings(options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[HoldingRow] | None:
+def rrr_holdings(options: Mapping[str, Any], start: dt.date,
+                 end: dt.date) -> list[HoldingRow] | None:
     path = options.get("holdings")
     return None if not path else read_holdings(path, window=(start, end))

@@ -36,7 +36,8 @@ MAX_CSV_LINE = 4096
 _CCY_CODE = re.compile("[A-Z]{3}")
 
 
-def read_institutions(path: str | Path, classes: tuple[str, ...] | None = None) -> list[Institution]:
+def read_institutions(path: str | Path,
+                      classes: tuple[str, ...] | None = None) -> list[Institution]:
     """Institutions from a YAML or JSON list; ids unique, classes among ``classes`` if given."""
     doc = load_document(path, error=InputError)
     if doc.data is None:
@@ -50,7 +51,8 @@ def read_institutions(path: str | Path, classes: tuple[str, ...] | None = None) 
     for index, item in enumerate(doc.data):
         inst = parse_model(doc, Institution, data=item, prefix=(index,), error=InputError)
         if inst.id in seen:
-            raise InputError(f"duplicate institution id {inst.id!r} (first at item {seen[inst.id]})",
+            raise InputError(f"duplicate institution id {inst.id!r} "
+                             f"(first at item {seen[inst.id]})",
                              file=path, line=doc.line_of((index, "id")), field=f"{index}.id")
         if classes is not None and inst.class_ not in classes:
             raise InputError(f"unknown institution class {inst.class_!r}; expected one of "
@@ -75,10 +77,11 @@ def _rows(path: str | Path, header: tuple[str, ...]) -> Iterator[tuple[int, dict
             if len(row) != len(header):
                 raise InputError(f"expected {len(header)} columns, found {len(row)}",
                                  file=path, line=line)
-            yield line, {k: v.strip() for k, v in zip(header, row)}
+            yield line, {k: v.strip() for k, v in zip(header, row, strict=True)}
 
 
-def _field(path: Any, line: int, name: str, text: str, parse: Callable[[str], T], expected: str) -> T:
+def _field(path: Any, line: int, name: str, text: str, parse: Callable[[str], T],
+           expected: str) -> T:
     try:
         return parse(text)
     except ValueError:
@@ -151,7 +154,8 @@ def read_fx_rates(path: str | Path, *, window: Window = None) -> list[FxRate]:
         rate = _field(path, line, "vnd_per_unit", r["vnd_per_unit"], plain_decimal,
                       DECIMAL_EXPECTED.replace("a decimal number", "a positive decimal rate", 1))
         if rate <= 0:
-            raise InputError(f"rate {rate} must be positive", file=path, line=line, field="vnd_per_unit")
+            raise InputError(f"rate {rate} must be positive", file=path, line=line,
+                             field="vnd_per_unit")
         if (day, ccy) in seen:
             raise InputError(f"duplicate row (same date and currency as line {seen[day, ccy]})",
                              file=path, line=line)

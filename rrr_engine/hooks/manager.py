@@ -25,7 +25,8 @@ __all__ = ["DEFAULT_PLUGINS", "Hooks", "make_manager"]
 DEFAULT_PLUGINS = ("rrr_engine.defaults.files",)
 
 
-def make_manager(plugins: Sequence[object] = (), *, entry_points: bool = True) -> pluggy.PluginManager:
+def make_manager(plugins: Sequence[object] = (), *,
+                 entry_points: bool = True) -> pluggy.PluginManager:
     """A fresh manager: defaults, then entry points, then ``plugins`` (last registered wins)."""
     pm = pluggy.PluginManager("rrr_engine")
     pm.add_hookspecs(hookspecs)
@@ -55,9 +56,11 @@ class Hooks:
         return value
 
     def institutions(self, options: Mapping[str, Any]) -> list[Institution]:
-        return list(self._required("institutions", self._pm.hook.rrr_institutions(options=options), options))
+        found = self._pm.hook.rrr_institutions(options=options)
+        return list(self._required("institutions", found, options))
 
-    def daily_balances(self, options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[BalanceRow]:
+    def daily_balances(self, options: Mapping[str, Any], start: dt.date,
+                       end: dt.date) -> list[BalanceRow]:
         return self.day_balances(options, start, end)[0]
 
     def day_balances(self, options: Mapping[str, Any], start: dt.date,
@@ -72,12 +75,15 @@ class Hooks:
         found = self._pm.hook.rrr_fx_rates(options=options, start=start, end=end)
         return [] if found is None else list(found)
 
-    def holdings(self, options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[HoldingRow] | None:
+    def holdings(self, options: Mapping[str, Any], start: dt.date,
+                 end: dt.date) -> list[HoldingRow] | None:
         found = self._pm.hook.rrr_holdings(options=options, start=start, end=end)
         return None if found is None else list(found)
 
-    def publish_results(self, options: Mapping[str, Any], results: Iterable[dict[str, Any]]) -> None:
+    def publish_results(self, options: Mapping[str, Any],
+                        results: Iterable[dict[str, Any]]) -> None:
         self._pm.hook.rrr_publish_results(options=options, results=list(results))
 
-    def report_written(self, options: Mapping[str, Any], path: Path, kind: str, period: str) -> None:
+    def report_written(self, options: Mapping[str, Any], path: Path, kind: str,
+                       period: str) -> None:
         self._pm.hook.rrr_report_written(options=options, path=path, kind=kind, period=period)
