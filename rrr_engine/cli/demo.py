@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--accounts", type=int, default=3000, help="deposit accounts (default 3000)")
     p.add_argument("--out", type=Path, default=Path("out") / "demo",
                    help="output directory (default out/demo)")
-    p.add_argument("--seed", type=int, default=20251001, help="generator seed (same seed, same bank)")
+    p.add_argument("--seed", type=int, default=20251001,
+                   help="generator seed (same seed, same bank)")
     p.add_argument("--progress", action="store_true", help="progress bar even without a terminal")
     p.set_defaults(func=run)
 

@@ -43,8 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "the others: it gets an error entry, they are stored.")
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--date", type=date_argument, help="the business date YYYY-MM-DD")
-    when.add_argument("--from", dest="date_from", type=date_argument, help="first date of a backfill")
-    p.add_argument("--to", dest="date_to", type=date_argument, help="last date of a backfill (with --from)")
+    when.add_argument("--from", dest="date_from", type=date_argument,
+                      help="first date of a backfill")
+    p.add_argument("--to", dest="date_to", type=date_argument,
+                   help="last date of a backfill (with --from)")
     p.add_argument("--db", help="results database URL (default: sqlite:///OUT/rrr.sqlite)")
     p.add_argument("--out", type=Path, default=Path("out"), help="output directory (default: out)")
     add_source_arguments(p)

@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        "figures change (a restatement where the period was submitted).")
     add_db_argument(p)
     p.add_argument("--rules", type=Path, required=True, help="the (amended) rule pack directory")
-    p.add_argument("--from", dest="first", required=True, help="first maintenance period, e.g. 2025-06")
+    p.add_argument("--from", dest="first", required=True,
+                   help="first maintenance period, e.g. 2025-06")
     p.add_argument("--to", dest="last", required=True, help="last maintenance period, e.g. 2025-10")
     p.add_argument("--by", default=None, help="who asks for it (default: your login name)")
     p.add_argument("--why", required=True, help="the reason, e.g. the amending decision")
