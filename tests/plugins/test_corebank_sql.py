@@ -130,7 +130,7 @@ def _flat_bank(url: str, extra_accounts=(), extra_balances=()) -> sa.Engine:
     cols = ["id", "inst", "ccy", "gl", "term", "dtype", "margin", "ovs", "escrow"]
     with engine.begin() as conn:
         conn.execute(ACCT.insert(),
-                     [dict(zip(cols, a[:9])) for a in ACCOUNTS + list(extra_accounts)])
+                     [dict(zip(cols, a[:9], strict=True)) for a in ACCOUNTS + list(extra_accounts)])
         conn.execute(BAL.insert(), [{"id": a[0], "d": D1, "amt": a[9]} for a in ACCOUNTS])
         # The next day differs, so a missing date filter would show in every total.
         conn.execute(BAL.insert(), [{"id": a[0], "d": D2, "amt": a[9] + 7} for a in ACCOUNTS])
