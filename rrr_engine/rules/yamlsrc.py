@@ -255,9 +255,10 @@ def compose_text(text: str, *, file: str | Path, error: type[InputError] = RuleF
         line = mark.line + 1 if mark else None
         raise error(f"invalid YAML: {exc.problem or exc.context}", file=file, line=line) from None
     except yaml.reader.ReaderError as exc:
-        before = text.encode("utf-8", "surrogatepass")[:exc.position] if _C_PARSER \
-            else text[:exc.position]
-        line = before.count(b"\n" if _C_PARSER else "\n") + 1  # type: ignore[arg-type]
+        if _C_PARSER:  # libyaml's position counts bytes, PyYAML's characters
+            line = text.encode("utf-8", "surrogatepass")[:exc.position].count(b"\n") + 1
+        else:
+            line = text[:exc.position].count("\n") + 1
         raise error(f"invalid YAML: {exc.reason} (character #x{exc.character:04x})", file=file,
                     line=line) from None
     except yaml.YAMLError as exc:
