@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # same call. CPPFLAGS, because its setup.py replaces CFLAGS. Harmless on 3.11 and 3.12.
 DURABLE_CPPFLAGS := -DPyEval_CallObject=PyObject_CallObject
 
-.PHONY: demo test bench
+.PHONY: demo test lint bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/rrr demo
 
-# the wheel check first, so pytest's summary is the last thing printed
-test: $(STAMP)
+# lint and types first (quick, and a finding fails the run), then the wheel check, so that
+# pytest's summary is the last thing printed
+test: lint
 	sh scripts/ensure-postgres.sh
 	bash scripts/check-wheel.sh
 	$(PY) -m pytest
+
+# ruff and mypy as configured in pyproject.toml, both at zero findings
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_engine.py

@@ -117,8 +117,8 @@ class Engine:
             month, institutions=self.hooks.institutions(options),
             balances=self.hooks.daily_balances(options, start, computation.last),
             fx_rates=self.hooks.fx_rates(options, computation.first, computation.last),
-            holdings=self.hooks.holdings(options, month.first - dt.timedelta(days=CARRY_WINDOW_DAYS),
-                                         month.last))
+            holdings=self.hooks.holdings(
+                options, month.first - dt.timedelta(days=CARRY_WINDOW_DAYS), month.last))
 
     def evaluate_sources(self, period: str | Month | DatedPeriod,
                          options: Mapping[str, Any]) -> list[InstitutionResult]:

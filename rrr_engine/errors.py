@@ -1,10 +1,13 @@
 """The one exception tree of rrr-engine.
 
 Every error the engine raises on purpose derives from :class:`RrrError`, carries its context
-(file, line, field, institution, period, rules) as attributes, and renders as one line a
-compliance officer can act on. The CLI prints that line and exits 2, or 75 for a
-:class:`TemporaryFailure` (retrying later may succeed); anything else is a bug (70). The exit
-codes themselves live in :mod:`rrr_engine.cli.main`.
+as typed attributes that each class declares (``institution``, ``period`` and ``field`` on
+every error; ``file``, ``line`` and ``problem`` on an :class:`InputError`; ``retry`` on a
+:class:`TemporaryFailure`; ...), and renders as one line a compliance officer can act on.
+Anything else a raiser knows (a host plugin's ``account_id``, say) is kept in ``context``.
+The CLI prints that line and exits 2, or 75 for a :class:`TemporaryFailure` (retrying later
+may succeed); anything else is a bug (70). The exit codes themselves live in
+:mod:`rrr_engine.exits`.
 
 ::
 
@@ -36,6 +39,10 @@ A broken audit chain is not raised: ``rrr audit verify`` returns its findings as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from os import PathLike
+from typing import Any
+
 __all__ = [
     "AmbiguousRules",
     "DatabaseUnavailable",
@@ -65,12 +72,28 @@ __all__ = [
 class RrrError(Exception):
     """Base of every deliberate rrr-engine error; ``str(err)`` is the one-line message."""
 
-    def __init__(self, message: str, **context: object) -> None:
+    message: str
+    """The one line ``str(err)`` returns."""
+    institution: str | None
+    """The institution the error is about, if it is about one."""
+    period: str | None
+    """The maintenance period (or month, or business date) it is about, as text, if any."""
+    field: str | None
+    """The field, key, setting or option at fault (``settings.missing_days``, ``--by``)."""
+    context: dict[str, object]
+    """Every attribute above that is known (not ``None``) and any further keyword the raiser
+    gave, by name: what logs and reports show beside the message."""
+
+    def __init__(self, message: str, *, institution: str | None = None,
+                 period: str | None = None, field: str | None = None,
+                 **context: Any) -> None:
         super().__init__(message)
         self.message = message
-        self.context = context
-        for key, value in context.items():
-            setattr(self, key, value)
+        self.institution = institution
+        self.period = period
+        self.field = field
+        given = {"institution": institution, "period": period, "field": field, **context}
+        self.context = {key: value for key, value in given.items() if value is not None}
 
     def __str__(self) -> str:
         return self.message
@@ -88,10 +111,23 @@ def _where(file: object = None, line: object = None, field: object = None) -> st
 class InputError(RrrError):
     """Bad input: ``file:line: field: what is wrong (expected ...)``."""
 
-    def __init__(self, problem: str, *, file: object = None, line: object = None,
-                 field: object = None, **context: object) -> None:
-        super().__init__(_where(file, line, field) + problem, file=file, line=line,
-                         field=field, problem=problem, **context)
+    problem: str
+    """What is wrong, without the ``file:line: field:`` prefix of the message."""
+    file: str | None
+    """The file at fault, as the raiser named it (a path), if the input is a file."""
+    line: int | None
+    """The 1-based line of ``file`` at fault, if known."""
+
+    def __init__(self, problem: str, *, file: str | PathLike[str] | None = None,
+                 line: int | None = None, field: str | None = None,
+                 institution: str | None = None, period: str | None = None,
+                 **context: Any) -> None:
+        super().__init__(_where(file, line, field) + problem, institution=institution,
+                         period=period, field=field, file=file, line=line, problem=problem,
+                         **context)
+        self.problem = problem
+        self.file = None if file is None else str(file)
+        self.line = line
 
 
 class RuleFileError(InputError):
@@ -101,13 +137,38 @@ class RuleFileError(InputError):
 class MissingDataError(InputError):
     """Data the law needs is absent; the engine never substitutes zero for it."""
 
+    currency: str | None
+    """The currency whose data (an FX rate) is missing, if that is what is missing."""
+
+    def __init__(self, problem: str, *, currency: str | None = None, **context: Any) -> None:
+        super().__init__(problem, currency=currency, **context)
+        self.currency = currency
+
 
 class EvaluationError(RrrError):
     """The rules cannot produce a figure for an institution and month."""
 
+    category: str | None
+    """The reserve category (a column of the ratio tables) the rules cannot decide, if one."""
+    rule: str | None
+    """The id of the rule at issue (a reduction, say), if one."""
+
+    def __init__(self, message: str, *, category: str | None = None, rule: str | None = None,
+                 **context: Any) -> None:
+        super().__init__(message, category=category, rule=rule, **context)
+        self.category = category
+        self.rule = rule
+
 
 class NoRulesetInForce(EvaluationError):
     """The maintenance month is before the earliest version of the pack."""
+
+    pack: str | None
+    """The id of the pack that has no version in force."""
+
+    def __init__(self, message: str, *, pack: str | None = None, **context: Any) -> None:
+        super().__init__(message, pack=pack, **context)
+        self.pack = pack
 
 
 class NoRuleApplies(EvaluationError):
@@ -116,6 +177,13 @@ class NoRuleApplies(EvaluationError):
 
 class AmbiguousRules(EvaluationError):
     """More than one ratio rule matches the same institution, category and month."""
+
+    rules: tuple[str, ...]
+    """The ids of every rule that matches."""
+
+    def __init__(self, message: str, *, rules: Sequence[str] = (), **context: Any) -> None:
+        super().__init__(message, rules=tuple(rules), **context)
+        self.rules = tuple(rules)
 
 
 class RatioBelowFloor(EvaluationError):
@@ -137,6 +205,15 @@ class SnapshotConflict(StorageError):
 class ReportError(RrrError):
     """A report file could not be written (directory, permissions, disk)."""
 
+    path: str | None
+    """The file that could not be written."""
+
+    def __init__(self, message: str, *, path: str | PathLike[str] | None = None,
+                 **context: Any) -> None:
+        shown = None if path is None else str(path)
+        super().__init__(message, path=shown, **context)
+        self.path = shown
+
 
 class GovernanceError(RrrError):
     """Maker-checker, audit-log or locked-period rules were broken."""
@@ -145,13 +222,43 @@ class GovernanceError(RrrError):
 class ReviewRefused(GovernanceError):
     """A proposal, approval or rejection refused: unknown, already decided or changed version."""
 
+    sha: str | None
+    """The SHA-256 of the pack version (or the prefix given for it) under review."""
+
+    def __init__(self, message: str, *, sha: str | None = None, **context: Any) -> None:
+        super().__init__(message, sha=sha, **context)
+        self.sha = sha
+
 
 class SameReviewer(ReviewRefused):
     """The checker is the proposer; ``proposer`` and ``checker`` name them."""
 
+    proposer: str
+    """Who proposed the version, as recorded."""
+    checker: str
+    """Who tried to approve or reject it, as given."""
+
+    def __init__(self, message: str, *, proposer: str, checker: str,
+                 **context: Any) -> None:
+        super().__init__(message, proposer=proposer, checker=checker,
+                         **context)
+        self.proposer = proposer
+        self.checker = checker
+
 
 class PackNotApproved(GovernanceError):
     """Production mode refuses a pack version that is not the latest approved one."""
+
+    sha: str | None
+    """The SHA-256 of the pack version that was refused."""
+    state: str | None
+    """Its approval state (``proposed``, ``rejected``, ``unreviewed``, ...)."""
+
+    def __init__(self, message: str, *, sha: str | None = None, state: str | None = None,
+                 **context: Any) -> None:
+        super().__init__(message, sha=sha, state=state, **context)
+        self.sha = sha
+        self.state = state
 
 
 class SubmissionRefused(GovernanceError):
@@ -165,8 +272,16 @@ class TemporaryFailure(RrrError):
     running the same command again (which then completes what is missing).
     """
 
-    def __init__(self, problem: str, *, retry: str = "retry later", **context: object) -> None:
-        super().__init__(f"{problem}; {retry}", problem=problem, retry=retry, **context)
+    problem: str
+    """What was unreachable, locked or too slow."""
+    retry: str
+    """What to do before running the same command again (``retry later`` by default)."""
+
+    def __init__(self, problem: str, *, retry: str = "retry later", **context: Any) -> None:
+        super().__init__(f"{problem}; {retry}", problem=problem, retry=retry,
+                         **context)
+        self.problem = problem
+        self.retry = retry
 
 
 class SourceUnavailable(TemporaryFailure):

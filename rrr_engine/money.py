@@ -7,6 +7,7 @@ error, and :class:`RoundingPolicy` rounds once, when a figure is presented.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Literal
 
@@ -21,7 +22,7 @@ CONTEXT = Context(prec=40)
 _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN}
 
 
-def exact() -> localcontext:
+def exact() -> AbstractContextManager[Context]:
     """Context manager for engine arithmetic (``with exact(): ...``)."""
     return localcontext(CONTEXT)
 

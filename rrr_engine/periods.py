@@ -55,7 +55,8 @@ class Month:
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
-    def __lt__(self, other: Month) -> bool:
+    def __lt__(self, other: Month | dt.date) -> bool:
+        # a rule's dates are months or days (``Point``); a day compares as the month it is in
         return (self.year, self.month) < (other.year, other.month)
 
     def __add__(self, months: int) -> Month:

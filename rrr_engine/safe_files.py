@@ -93,7 +93,7 @@ def create_private(path: Path) -> bool:
     return True
 
 
-def write_atomic(path: Path, write: Callable[[BinaryIO], None], *, keep_mode: bool = False,
+def write_atomic(path: Path, write: Callable[[BinaryIO], object], *, keep_mode: bool = False,
                  what: str = "report") -> Path:
     """Call ``write(handle)`` on a new temporary file beside ``path``, then rename it to ``path``.
 

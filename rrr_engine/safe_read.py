@@ -95,7 +95,7 @@ def read_bytes(path: str | Path, *, limit: int, error: type[InputError] = InputE
     return data
 
 
-def utf8(data: bytes, *, file: object, error: type[InputError] = InputError,
+def utf8(data: bytes, *, file: str | Path, error: type[InputError] = InputError,
          first_line: int = 1) -> str:
     """``data`` (the file from line ``first_line`` on) decoded as strict UTF-8, a leading
     byte-order mark dropped; the error names the line of the first byte that is not UTF-8."""

@@ -24,8 +24,8 @@ def amended_pack(folder: Path, *, table: str = "d1158-2977-2025", classes: str =
     at = body.index(f"id: {table}")
     row = body.index(f"classes: {classes}", at)
     cell = body.index(f'{category}: "{old}"', row)
-    ratios.write_text(body[:cell] + f'{category}: "{new}"' + body[cell + len(f'{category}: "{old}"'):],
-                      encoding="utf-8")
+    end = cell + len(f'{category}: "{old}"')
+    ratios.write_text(body[:cell] + f'{category}: "{new}"' + body[end:], encoding="utf-8")
     return folder
 
 
@@ -59,7 +59,8 @@ def tamper(url: str, *statements: str | tuple[str, dict]) -> None:
     try:
         with engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("DROP TRIGGER IF EXISTS rrr_audit_log_append_only ON rrr_audit_log"))
+                conn.execute(text("DROP TRIGGER IF EXISTS rrr_audit_log_append_only ON "
+                                  "rrr_audit_log"))
             else:
                 conn.execute(text("DROP TRIGGER IF EXISTS rrr_audit_log_no_update"))
                 conn.execute(text("DROP TRIGGER IF EXISTS rrr_audit_log_no_delete"))

@@ -94,8 +94,9 @@ def write_feed(folder: Path, start: dt.date, end: dt.date, *, override: dict | N
                     hold.append(f"{inst},{day},{ccy},{h}")
     for name, lines in (("balances.csv", bal), ("fx.csv", fx), ("holdings.csv", hold)):
         (folder / name).write_text("\n".join(lines) + "\n")
-    return {"institutions": str(folder / "institutions.yaml"), "balances": str(folder / "balances.csv"),
-            "fx_rates": str(folder / "fx.csv"), "holdings": str(folder / "holdings.csv")}
+    return {"institutions": str(folder / "institutions.yaml"),
+            "balances": str(folder / "balances.csv"), "fx_rates": str(folder / "fx.csv"),
+            "holdings": str(folder / "holdings.csv")}
 
 
 # ---- independent arithmetic (Fractions, no engine code) -----------------------------------
@@ -151,7 +152,8 @@ def expected_required(inst: str, year: int, month: int, override: dict | None = 
 def expected_held(inst: str, ccy: str, year: int, month: int, override: dict | None = None
                   ) -> Fraction:
     override = override or {}
-    return average(lambda d: override.get(((inst, ccy), d), holding(inst, ccy, d)) or 0, year, month)
+    return average(lambda d: override.get(((inst, ccy), d), holding(inst, ccy, d)) or 0,
+                   year, month)
 
 
 def presented(value: Fraction, places: int) -> D:

@@ -74,7 +74,8 @@ class FigureChange:
 
 @dataclass
 class Change:
-    section: str  # ratios, exemptions, ..., settings, statuses, pack, calendar, periods, not_covered
+    # ratios, exemptions, ..., settings, statuses, pack, calendar, periods, not_covered
+    section: str
     name: str  # rule id, setting or status name; "" for a whole section
     kind: str  # added | removed | changed
     details: list[Detail] | list[FigureChange] = field(default_factory=list)

@@ -121,7 +121,8 @@ def explain(engine: Engine, inst: Institution, period: str | Month | DatedPeriod
               f"{conditions(rule.when, inst, decided.statuses)}. No reserve is required and no "
               "line is computed.")
         for other in exemptions[1:]:
-            w.say(f"also exempt under {w.rule('exemptions', next(r for r in pack.exemptions if r.id == other))}", 1)
+            rule = next(r for r in pack.exemptions if r.id == other)
+            w.say(f"also exempt under {w.rule('exemptions', rule)}", 1)
     else:
         point = pack.periods.point(month)
         checked = [r.id for r in pack.exemptions if r.effective.covers(point)]
@@ -142,7 +143,8 @@ def explain(engine: Engine, inst: Institution, period: str | Month | DatedPeriod
 
 def _evaluate(engine: Engine, inst: Institution, month: Month | DatedPeriod,
               balances: Iterable[BalanceRow] | None, fx_rates: Iterable[FxRate],
-              holdings: Iterable[HoldingRow] | None) -> tuple[InstitutionResult | None, Exception | None]:
+              holdings: Iterable[HoldingRow] | None
+              ) -> tuple[InstitutionResult | None, Exception | None]:
     """The engine's result (or its refusal). Without balances, zero balances stand in."""
     if balances is None:
         balances = _zero_balances(engine, inst, month)
@@ -153,7 +155,8 @@ def _evaluate(engine: Engine, inst: Institution, month: Month | DatedPeriod,
         return None, exc
 
 
-def _zero_balances(engine: Engine, inst: Institution, month: Month | DatedPeriod) -> list[BalanceRow]:
+def _zero_balances(engine: Engine, inst: Institution,
+                   month: Month | DatedPeriod) -> list[BalanceRow]:
     header = engine.pack.header
     _, computation = engine.periods(month)
     cat = next((c for c, d in header.categories.items() if d.kind == "domestic"), None)
@@ -180,9 +183,11 @@ def read_for(engine: Engine, institutions: str | Path, institution: str,
         rows = [r for path in balances
                 for r in hooks.daily_balances({"balances": path}, start,
                                               computation.last) if r.institution_id == institution]
-    rates = hooks.fx_rates({"fx_rates": fx_rates}, computation.first, computation.last) if fx_rates else []
+    rates = (hooks.fx_rates({"fx_rates": fx_rates}, computation.first, computation.last)
+             if fx_rates else [])
     held = None
-    if holdings:
-        held = [h for h in hooks.holdings({"holdings": holdings}, month.first - dt.timedelta(days=CARRY_WINDOW_DAYS),
-                                          month.last) if h.institution_id == institution]
+    if holdings:  # None from the hook, as in the engine: no plugin reads holdings
+        given = hooks.holdings({"holdings": holdings},
+                               month.first - dt.timedelta(days=CARRY_WINDOW_DAYS), month.last)
+        held = None if given is None else [h for h in given if h.institution_id == institution]
     return {"inst": found[0], "balances": rows, "fx_rates": rates, "holdings": held}

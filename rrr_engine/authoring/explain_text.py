@@ -1,9 +1,9 @@
 """The wording of ``rrr rules explain``: events and statuses, reductions, lines, allowances, totals.
 
-:mod:`rrr_engine.authoring.explain` follows the engine's chain; this module says each step in words, with
-every rule's ``file:line`` and citation. It speaks of months in a monthly pack and of
-maintenance periods in a calendar pack, shows a tiered cell band by band (and, with balances,
-the tranche of the base in each band), and the allowances deducted from the total.
+:mod:`rrr_engine.authoring.explain` follows the engine's chain; this module says each step in words,
+with every rule's ``file:line`` and citation. It speaks of months in a monthly pack and of
+maintenance periods in a calendar pack, shows a tiered cell band by band (and, with balances, the
+tranche of the base in each band), and the allowances deducted from the total.
 """
 
 from __future__ import annotations
@@ -218,7 +218,8 @@ def category(w: Writer, inst: Institution, cat: str, decision: Decision, line: A
     if line is None:
         return
     if decision.reductions:
-        by = f"reduced by {', '.join(line.reductions)}" if line.reductions else "no reduction lowers it"
+        by = (f"reduced by {', '.join(line.reductions)}" if line.reductions
+              else "no reduction lowers it")
         final = percent(line.ratio) if not tiered else (
             "the bands as listed" if not line.reductions else "the reduced bands")
         w.say(f"→ {final} ({by}; {w.setting('reduction_stacking')})", 2)
@@ -306,7 +307,8 @@ def totals(w: Writer, result: InstitutionResult) -> None:
     for key in ("held", "excess", "shortfall", "interest"):
         values = getattr(result, key)
         if values:
-            w.say(f"{key.capitalize()}: " + ", ".join(w.money(v, c) for c, v in values.items()) + ".")
+            w.say(f"{key.capitalize()}: "
+                  + ", ".join(w.money(v, c) for c, v in values.items()) + ".")
     shown = [f for f in result.findings if w.with_amounts or f["code"] not in ("filled_days",)]
     for finding in shown:
         w.say(f"Finding {finding['code']}: {finding['message']}")

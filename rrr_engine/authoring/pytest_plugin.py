@@ -7,10 +7,14 @@ lists every difference between what the scenario expects and what the engine pro
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr
 
 _ENGINES: dict[Path, Any] = {}
 
@@ -23,7 +27,7 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
 
 
 class ScenarioFile(pytest.File):
-    def collect(self):  # noqa: ANN201 - pytest protocol
+    def collect(self) -> Iterator[ScenarioItem]:
         from rrr_engine.authoring.scenarios import load_scenarios
         for scenario in load_scenarios(self.path):
             yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
@@ -43,14 +47,16 @@ class ScenarioItem(pytest.Item):
         from rrr_engine.engine import Engine
         pack_dir = self.path.parent.parent
         # one engine per pack per session: the pack's rules are compiled once
-        engine = _ENGINES.get(pack_dir) or _ENGINES.setdefault(pack_dir, Engine(pack_dir, entry_points=False))
+        engine = _ENGINES.get(pack_dir) or _ENGINES.setdefault(
+            pack_dir, Engine(pack_dir, entry_points=False))
         outcome = run_scenario(engine, self.scenario)
         if outcome.differences:
             raise ScenarioError("\n".join(outcome.differences))
 
-    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, ScenarioError):
-            return f"scenario {self.scenario.name!r} ({self.path.name}:{self.scenario.line}):\n{excinfo.value}"
+            return (f"scenario {self.scenario.name!r} ({self.path.name}:{self.scenario.line}):\n"
+                    f"{excinfo.value}")
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int, str]:

@@ -4,8 +4,9 @@ A scenario gives institutions, balances (a constant amount over a date range is 
 shorthand; default range: the whole computation period), FX rates and holdings (default: the
 whole maintenance period), and what must come out: status, exemption, ratios and amounts per
 category (and per tranche of a tiered cell), allowances, totals, a daily minimum's floor and
-the days below it, the periods, finding codes, or an error. ``period`` is a month (``2025-10``) or a calendar pack's period id. :func:`run_scenario` returns the list of differences (empty when it passes) and the
-rules the scenario exercised, for coverage; pytest collects these files through
+the days below it, the periods, finding codes, or an error. ``period`` is a month (``2025-10``)
+or a calendar pack's period id. :func:`run_scenario` returns the list of differences (empty when
+it passes) and the rules the scenario exercised, for coverage; pytest collects these files through
 :mod:`rrr_engine.authoring.pytest_plugin`, ``rrr rules test`` runs them directly.
 """
 
@@ -175,8 +176,9 @@ def run_scenario(engine: Engine, sc: Scenario) -> ScenarioOutcome:
         if sc.expect_error and exc.__class__.__name__ == sc.expect_error.type \
                 and sc.expect_error.contains in str(exc):
             return ScenarioOutcome(name=sc.name, differences=[], rules=set())
-        return ScenarioOutcome(name=sc.name, differences=[f"unexpected error {exc.__class__.__name__}: {exc}"],
-                               rules=set())
+        return ScenarioOutcome(
+            name=sc.name, differences=[f"unexpected error {exc.__class__.__name__}: {exc}"],
+            rules=set())
     if sc.expect_error:
         diffs.append(f"expected error {sc.expect_error.type}, got results")
     rules: set[str] = set()
@@ -194,9 +196,9 @@ def run_scenario(engine: Engine, sc: Scenario) -> ScenarioOutcome:
             diffs.append(f"{exp.institution}: no result")
             continue
         out = presented[exp.institution]
-        def check(what: str, got: Any, want: Any) -> None:
+        def check(what: str, got: Any, want: Any, who: str = exp.institution) -> None:
             if want is not None and got != want:
-                diffs.append(f"{exp.institution}: {what}: expected {want}, got {got}")
+                diffs.append(f"{who}: {what}: expected {want}, got {got}")
         check("status", out["status"], exp.status)
         check("computation_period", out["computation_period"], exp.computation_period)
         check("version", out["ruleset"]["version"], exp.version)
@@ -205,22 +207,24 @@ def run_scenario(engine: Engine, sc: Scenario) -> ScenarioOutcome:
         for key, want in (exp.exemption or {}).items():
             check(f"exemption.{key}", (out["exemption"] or {}).get(key), want)
         lines = {ln["category"]: ln for ln in out["lines"]}
-        for cat, want in exp.lines.items():
+        for cat, line in exp.lines.items():
             got = lines.get(cat, {})
             for key in ("ratio", "class_ratio", "required", "average_base"):
-                w = getattr(want, key)
+                w = getattr(line, key)
                 g = got.get(key)
                 check(f"{cat}.{key}", None if g is None else Decimal(g), w)
-            check(f"{cat}.rule", got.get("rule"), want.rule)
-            check(f"{cat}.reductions", got.get("reductions"), want.reductions)
-            if want.tranches is not None:
+            check(f"{cat}.rule", got.get("rule"), line.rule)
+            check(f"{cat}.reductions", got.get("reductions"), line.reductions)
+            if line.tranches is not None:
                 bands = got.get("tranches") or []
-                check(f"{cat}.tranches (count)", len(bands), len(want.tranches))
-                for n, (tw, tg) in enumerate(zip(want.tranches, bands), 1):
+                check(f"{cat}.tranches (count)", len(bands), len(line.tranches))
+                # a count that differs is reported just above; the tranches both have compare
+                for n, (tw, tg) in enumerate(zip(line.tranches, bands, strict=False), 1):
                     for key in ("ratio", "base", "required"):
                         check(f"{cat}.tranche {n}.{key}", Decimal(tg[key]), getattr(tw, key))
         if exp.allowances is not None:
-            got_allowances = {a["rule"]: Decimal(a["deducted"]) for a in out.get("allowances") or ()}
+            got_allowances = {a["rule"]: Decimal(a["deducted"])
+                              for a in out.get("allowances") or ()}
             check("allowances", got_allowances, exp.allowances)
         for key in ("required", "held", "excess", "shortfall", "interest",
                     "required_before_allowances"):

@@ -1,13 +1,13 @@
 """``rrr rules test``: a pack's scenarios run, with which rule each scenario exercises.
 
-Each scenario of ``scenarios/*.yaml`` runs through :func:`rrr_engine.authoring.scenarios.run_scenario`.
-A rule is *exercised* by a scenario whose result it produced (the ratio table, exemption and
-reductions of a line; the allowances deducted; the interest and daily-minimum rules when
-holdings are given) and
-a status by a scenario where an institution holds it in the scenario's maintenance period (a
-month, or a calendar pack's period). A scenario that expects an error produces no figures; the rules
-the matching kernel fired for it are listed apart, as *reached by an expected error*, because
-they are checked less strictly. Rules and statuses no scenario reaches are listed last.
+Each scenario of ``scenarios/*.yaml`` runs through
+:func:`rrr_engine.authoring.scenarios.run_scenario`. A rule is *exercised* by a scenario whose
+result it produced (the ratio table, exemption and reductions of a line; the allowances deducted;
+the interest and daily-minimum rules when holdings are given) and a status by a scenario where an
+institution holds it in the scenario's maintenance period (a month, or a calendar pack's period).
+A scenario that expects an error produces no figures; the rules the matching kernel fired for it
+are listed apart, as *reached by an expected error*, because they are checked less strictly. Rules
+and statuses no scenario reaches are listed last.
 """
 
 from __future__ import annotations

@@ -112,14 +112,15 @@ def render_table(results: list[dict[str, Any]]) -> str:
                        f"base {d['base']}")
         if r["status"] == "exempt":
             e = r["exemption"]
-            out.append(f"  EXEMPT under {e['rule']} ({e['citation']}) from {e['from'] or 'the start'}"
-                       f" to {e['to'] or 'further notice'}")
+            out.append(f"  EXEMPT under {e['rule']} ({e['citation']}) "
+                       f"from {e['from'] or 'the start'} to {e['to'] or 'further notice'}")
         else:
             w = max([16] + [len(ln["category"]) + 2 for ln in r["lines"]])
             out.append(f"  {'category':<{w}}{'ccy':<5}{'average base':>26}{'ratio':>9}"
                        f"{'required':>24}  rule")
             for ln in r["lines"]:
-                rule = ln["rule"] + (f" + {', '.join(ln['reductions'])}" if ln["reductions"] else "")
+                rule = ln["rule"] + (f" + {', '.join(ln['reductions'])}"
+                                     if ln["reductions"] else "")
                 out.append(f"  {ln['category']:<{w}}{ln['reserve_currency']:<5}"
                            f"{group_digits(ln['average_base']):>26}"
                            f"{_short_ratio(ln['ratio']):>9}"

@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stage", choices=("requirement", "close"),
                    help="only this stage (default: every stage stored for the period)")
     p.add_argument("--by", default=None, help="who submitted (default: your login name)")
-    p.add_argument("--reference", default="", help="the submission's reference, e.g. a filing number")
+    p.add_argument("--reference", default="",
+                   help="the submission's reference, e.g. a filing number")
     add_format_argument(p)
     p.set_defaults(func=run_submit)
     p = cmds.add_parser("status", help="which result versions were submitted, and when",

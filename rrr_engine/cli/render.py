@@ -140,7 +140,8 @@ def render_restatements(rows: list) -> str:
         if r.old is None:
             out.append(f"  {r.figure}")
             continue
-        rule = r.new_rule if r.old_rule == r.new_rule else f"{r.old_rule or '-'} -> {r.new_rule or '-'}"
+        rule = (r.new_rule if r.old_rule == r.new_rule
+                else f"{r.old_rule or '-'} -> {r.new_rule or '-'}")
         sign = "+" if r.difference > 0 else ""
         out.append(f"  {r.category} {r.currency} {r.figure}: {_exact(r.old)} -> {_exact(r.new)} "
                    f"({sign}{_exact(r.difference)})" + (f"  rule {rule}" if rule else ""))

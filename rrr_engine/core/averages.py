@@ -36,10 +36,10 @@ _DAY = dt.timedelta(days=1)
 
 @dataclass(frozen=True)
 class MonthlyAverage:
-    averages: dict  # key -> exact Decimal average
+    averages: dict[Any, Decimal]  # key -> exact Decimal average
     filled_days: tuple[dt.date, ...]  # days on which any key was carried forward
     zero_days: tuple[dt.date, ...]
-    filled: dict = field(default_factory=dict)  # key -> days it was carried forward
+    filled: dict[Any, tuple[dt.date, ...]] = field(default_factory=dict)  # key -> days filled
     partial_days: tuple[dt.date, ...] = ()  # filled days on which the host sent other rows
 
 
@@ -107,8 +107,8 @@ def _collect(filled: dict[Any, list[dt.date]], day: dt.date, carried: list[Any])
         filled.setdefault(key, []).append(day)
 
 
-def _average_of(filled: dict[Any, list[dt.date]], partial: set[dt.date], averages: dict,
-                zero: list[dt.date]) -> MonthlyAverage:
+def _average_of(filled: dict[Any, list[dt.date]], partial: set[dt.date],
+                averages: dict[Any, Decimal], zero: list[dt.date]) -> MonthlyAverage:
     days = sorted({d for dates in filled.values() for d in dates})
     return MonthlyAverage(averages, tuple(days), tuple(zero),
                           {k: tuple(v) for k, v in filled.items()}, tuple(sorted(partial)))

@@ -11,6 +11,7 @@ days, deadlines, a shortfall) are returned as data with the result; malfunctions
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,7 @@ from rrr_engine.core.kernel import SCALE, Kernel
 from rrr_engine.core.minimums import daily_minimums, finding
 from rrr_engine.core.ratios import CellChoice, choose, line_amount, where
 from rrr_engine.core.result import ExemptionResult, InstitutionResult, Line
-from rrr_engine.core.status import statuses_in
+from rrr_engine.core.status import Window, statuses_in
 from rrr_engine.errors import InputError, MissingDataError, NoRuleApplies
 from rrr_engine.models import ID_LENGTH, BalanceRow, FxRate, HoldingRow, Institution
 from rrr_engine.money import exact
@@ -85,13 +86,14 @@ def evaluate_institution(pack: RulePack, kernel: Kernel, inst: Institution,
         if decision.ratios:
             choices[cat] = choose(pack, inst, month, cat, decision, values)
         else:  # fatal only if there is something to apply a ratio to (checked below)
-            uncovered[cat] = NoRuleApplies(f"no ratio rule applies to {where(pack, inst, cat, month)}",
-                                           institution=inst.id, category=cat, period=str(month),
-                                           field="class")
+            uncovered[cat] = NoRuleApplies(
+                f"no ratio rule applies to {where(pack, inst, cat, month)}",
+                institution=inst.id, category=cat, period=str(month), field="class")
     all_zero = all(c.is_zero for c in choices.values())
-    fx_ccy = inst.reserve_currency or header.foreign_reserve_currency
+    # a pack without foreign categories has no foreign reserve currency, and nothing uses fx_ccy
+    fx_ccy = inst.reserve_currency or header.foreign_reserve_currency or header.domestic_currency
     if all_zero and not balances:
-        bases: dict[str, Decimal | None] = {cat: None for cat in header.categories}
+        bases: Mapping[str, Decimal | None] = {cat: None for cat in header.categories}
     else:
         bases, fx_ccy = _bases(pack, inst, computation, balances, rates, fx_ccy, result)
     for cat, error in uncovered.items():
@@ -153,7 +155,7 @@ def check_institution(pack: RulePack, inst: Institution) -> dict[str, Any]:
     return values
 
 
-def _exemption(pack: RulePack, ids: list[str], held: dict) -> ExemptionResult:
+def _exemption(pack: RulePack, ids: list[str], held: dict[str, Window]) -> ExemptionResult:
     rule = next(r for r in pack.exemptions if r.id == ids[0])
     window = next((held[s] for s in rule.when.status or () if s in held), None)
     start, end = (window.start, window.end) if window else (rule.effective.from_, rule.effective.to)
@@ -161,8 +163,8 @@ def _exemption(pack: RulePack, ids: list[str], held: dict) -> ExemptionResult:
 
 
 def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
-           rows: list[BalanceRow], rates: list[FxRate], fx_ccy: str | None,
-           result: InstitutionResult) -> tuple[dict[str, Decimal], str | None]:
+           rows: list[BalanceRow], rates: list[FxRate], fx_ccy: str,
+           result: InstitutionResult) -> tuple[dict[str, Decimal], str]:
     """Base per category in its reserve currency, from the computation period, and the
     foreign reserve currency (an election that does not hold falls back to the pack's)."""
     header = pack.header
@@ -194,7 +196,7 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
                                            "commenced count as zero in the average"})
     foreign = {ccy for (cat, ccy) in avg.averages if header.categories[cat].kind == "foreign"}
 
-    def rates_to(target: str | None) -> dict[str, Decimal]:
+    def rates_to(target: str) -> dict[str, Decimal]:
         return rates_for(rates, computation, foreign | {target}, domestic=header.domestic_currency,
                          rule=pack.setting("fx_rate_day"))
 
@@ -209,7 +211,7 @@ def _bases(pack: RulePack, inst: Institution, computation: Month | DatedPeriod,
         election = check_election(per_ccy, inst.reserve_currency, header.election_threshold,
                                   header.election_basis)
         if not election.holds:  # the law then says the pack's own foreign reserve currency
-            fx_ccy = header.foreign_reserve_currency
+            fx_ccy = header.foreign_reserve_currency or fx_ccy  # set: there are foreign categories
             result.findings.append(election.finding(computation, str(fx_ccy)))
             fx = rates_to(fx_ccy)
     bases = {cat: Decimal(0) for cat in header.categories}

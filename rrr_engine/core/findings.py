@@ -51,7 +51,8 @@ def filled_finding(what: str, avg: MonthlyAverage) -> dict[str, Any]:
             "partial_dates": [str(d) for d in avg.partial_days], "message": message}
 
 
-def _due(pack: RulePack, code: str, start: dt.date, n: int, *, after: bool, text: str) -> dict:
+def _due(pack: RulePack, code: str, start: dt.date, n: int, *, after: bool,
+         text: str) -> dict[str, Any]:
     cal = pack.calendar
     day = cal.nth_working_day_after(start, n) if after else cal.nth_working_day_from(start, n)
     finding = {"code": code, "due": str(day), "message": f"{text} due by {day}"}

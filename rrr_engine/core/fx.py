@@ -18,12 +18,12 @@ from decimal import Decimal
 from rrr_engine.errors import InputError, MissingDataError
 from rrr_engine.models import FxRate
 from rrr_engine.money import exact
-from rrr_engine.periods import Month
+from rrr_engine.periods import DatedPeriod, Month
 
 __all__ = ["Election", "check_election", "convert", "rates_for"]
 
 
-def rates_for(rates: Iterable[FxRate], month: Month, currencies: Iterable[str], *,
+def rates_for(rates: Iterable[FxRate], month: Month | DatedPeriod, currencies: Iterable[str], *,
               domestic: str, rule: str) -> dict[str, Decimal]:
     """Domestic-currency rate per currency, taken as the pack's ``fx_rate_day`` says."""
     if rule != "last_of_computation_month":

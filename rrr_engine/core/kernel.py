@@ -205,5 +205,8 @@ class Kernel:
             raise EvaluationError(f"rule kernel did not handle the fact for {cls}/{category} "
                                   f"in {name}")
         fired.sort()
-        pick = lambda kind: tuple(f.split("|", 1)[1] for f in fired if f.startswith(kind + "|"))  # noqa: E731
+
+        def pick(kind: str) -> tuple[str, ...]:
+            return tuple(f.split("|", 1)[1] for f in fired if f.startswith(kind + "|"))
+
         return Decision(pick("ratio"), pick("exemption"), pick("reduction"), pick("allowance"))

@@ -59,7 +59,8 @@ class CellChoice:
 def where(pack: RulePack, inst: Institution, cat: str, period: Any) -> str:
     """"institution X (class c), category k, maintenance month 2025-10" for messages."""
     noun = "month" if pack.periods.kind == "monthly" else "period"
-    return f"institution {inst.id} (class {inst.class_}), category {cat}, maintenance {noun} {period}"
+    return (f"institution {inst.id} (class {inst.class_}), category {cat}, "
+            f"maintenance {noun} {period}")
 
 
 def choose(pack: RulePack, inst: Institution, period: Any, cat: str, decision: Decision,
@@ -83,14 +84,18 @@ def choose(pack: RulePack, inst: Institution, period: Any, cat: str, decision: D
         raise NoRuleApplies(f"{where_}: {reason} ({table.id}, {table.citation})", field="class",
                             **context)
     citations = [str(table.citation_at(amendment))]
-    tiered = isinstance(cell, tuple)
-    class_ratio = cell[0].ratio if tiered else cell  # a tiered cell's ratio at a zero base
-    candidates: list[tuple[str, Decimal | None, Decimal | None]] = []
+    bands = cell if isinstance(cell, tuple) else None
+    tiered = bands is not None
+    # a tiered cell's ratio at a zero base
+    class_ratio = cell[0].ratio if isinstance(cell, tuple) else cell
+    # (rule, factor or None for a proposed ratio, the reduced ratio)
+    candidates: list[tuple[str, Decimal | None, Decimal]] = []
     for rid in decision.reductions:
         rule = next(r for r in pack.reductions if r.id == rid)
         if rule.factor is not None:
-            candidates.append((rid, rule.factor, None))
-        elif cat in attributes[held_in := pack.header.ratios_attribute(rule.proposed.field)]:
+            candidates.append((rid, rule.factor, rule.factor * class_ratio))
+        elif rule.proposed is not None and cat in attributes[
+                held_in := pack.header.ratios_attribute(rule.proposed.field)]:
             if tiered:
                 raise EvaluationError(f"{where_}: reduction {rule.id} lets the institution "
                                       f"propose a ratio, but {table.id} gives this category "
@@ -104,20 +109,20 @@ def choose(pack: RulePack, inst: Institution, period: Any, cat: str, decision: D
                     f"({rule.proposed.floor_fraction} × {class_ratio}; {rule.id}, {rule.citation})",
                     rule=rule.id, field=f"{held_in}.{cat}", **context)
             candidates.append((rid, None, proposed))
-    choice = CellChoice(class_ratio, class_ratio, table_id, [], citations,
-                        bands=cell if tiered else None)
+    choice = CellChoice(class_ratio, class_ratio, table_id, [], citations, bands=bands)
     if not candidates:
         return choice
     rule_citations = {r.id: str(r.citation) for r in pack.reductions}
     stacking = pack.setting("reduction_stacking") if "reduction_stacking" in pack.settings else None
     if stacking == "lowest":
-        options = [(f * class_ratio if f is not None else p, f, rid) for rid, f, p in candidates]
+        options: list[tuple[Decimal, Decimal | None, str | None]] = [
+            (reduced, f, rid) for rid, f, reduced in candidates]
         # ties keep the first candidate, as min() does; a tiered cell compares factors
         key = (lambda o: o[1]) if tiered else (lambda o: o[0])
-        ratio, factor, rid = min(options + [(class_ratio, Decimal(1), None)], key=key)
-        applied = [rid] if rid else []
+        ratio, factor, chosen = min(options + [(class_ratio, Decimal(1), None)], key=key)
+        applied = [chosen] if chosen else []
     elif stacking == "compound":
-        ratio = min([p for _, _, p in candidates if p is not None] + [class_ratio])
+        ratio = min([p for _, f, p in candidates if f is None] + [class_ratio])
         factor = Decimal(1)
         for _, f, _ in candidates:
             if f is not None:

@@ -34,7 +34,8 @@ class Window:
     end: Month | dt.date | None
 
     def covers(self, month: Month | dt.date) -> bool:
-        return (self.start is None or self.start <= month) and (self.end is None or month <= self.end)
+        return ((self.start is None or self.start <= month)
+                and (self.end is None or month <= self.end))
 
 
 def status_windows(status: StatusDef, institution: Institution,
@@ -52,7 +53,7 @@ def status_windows(status: StatusDef, institution: Institution,
     open_from: Any = None
     is_open = False
     for event in sorted(institution.events, key=lambda e: e.date):
-        if event.type in starts and not is_open:
+        if status.starts is not None and event.type in starts and not is_open:
             open_from = periods.effect_start(event.date, status.starts.month == "next")
             is_open = True
         elif event.type in ends and status.ends is not None:
@@ -70,7 +71,8 @@ def status_windows(status: StatusDef, institution: Institution,
 
 def statuses_in(statuses: dict[str, StatusDef], institution: Institution,
                 month: Any, periods: Periods = _MONTHLY) -> dict[str, Window]:
-    """Each status that holds in maintenance period ``month``, with the window that makes it hold."""
+    """Each status that holds in maintenance period ``month``, with the window that makes it
+    hold."""
     held: dict[str, Window] = {}
     point = periods.point(month)
     for name, status in statuses.items():

@@ -50,6 +50,7 @@ def rrr_fx_rates(options: Mapping[str, Any], start: dt.date, end: dt.date,
 
 
 @hookimpl(trylast=True)
-def rrr_holdings(options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[HoldingRow] | None:
+def rrr_holdings(options: Mapping[str, Any], start: dt.date,
+                 end: dt.date) -> list[HoldingRow] | None:
     path = options.get("holdings")
     return None if not path else read_holdings(path, window=(start, end))

@@ -58,7 +58,8 @@ def read_institutions(path: str | Path, classes: tuple[str, ...] | None = None, 
     for index, item in enumerate(doc.data):
         inst = parse_model(doc, Institution, data=item, prefix=(index,), error=InputError)
         if inst.id in seen:
-            raise InputError(f"duplicate institution id {inst.id!r} (first at item {seen[inst.id]})",
+            raise InputError(f"duplicate institution id {inst.id!r} "
+                             f"(first at item {seen[inst.id]})",
                              file=path, line=doc.line_of((index, "id")), field=f"{index}.id")
         if classes is not None and inst.class_ not in classes:
             raise InputError(f"unknown institution class {inst.class_!r}; expected one of "
@@ -107,10 +108,11 @@ def _rows(path: str | Path, header: tuple[str, ...],
             if len(row) != len(header):
                 raise InputError(f"expected {len(header)} columns, found {len(row)}",
                                  file=path, line=line)
-            yield line, {k: v.strip() for k, v in zip(names, row)}
+            yield line, {k: v.strip() for k, v in zip(names, row, strict=True)}
 
 
-def _field(path: Any, line: int, name: str, text: str, parse: Callable[[str], T], expected: str) -> T:
+def _field(path: Any, line: int, name: str, text: str, parse: Callable[[str], T],
+           expected: str) -> T:
     try:
         return parse(text)
     except ValueError:

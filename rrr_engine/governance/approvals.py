@@ -127,8 +127,9 @@ def propose(conn: Connection, pack: RulePack, *, by: str, why: str) -> Review:
     state = approval_state(conn, pack)
     if state.state in ("proposed", "approved"):
         last = _last(conn, pack.sha256)
+        by_whom = "" if last is None else f" (by {last.actor} on {last.at})"
         raise ReviewRefused(f"pack {pack.id} version {pack.sha256[:12]} is already "
-                            f"{state.state} (by {last.actor} on {last.at})"
+                            f"{state.state}{by_whom}"
                             + (" and awaits a checker" if state.state == "proposed" else ""),
                             sha=pack.sha256)
     return _record(conn, pack.id, pack.header.label, pack.sha256, "proposal", by, why,

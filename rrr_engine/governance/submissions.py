@@ -27,7 +27,7 @@ from rrr_engine.money import dec_str, exact
 from rrr_engine.provenance import Provenance
 from rrr_engine.sheet_safety import inert
 from rrr_engine.store import audit, schema
-from rrr_engine.store.results import STAGES, StoredResult, latest_for_period, version
+from rrr_engine.store.results import STAGES, StoredResult, latest_for_period, stored_version
 
 __all__ = ["RestatementRow", "Submitted", "restatement_csv", "restatement_rows",
            "restatements", "submission_entry", "submissions", "submit"]
@@ -71,7 +71,7 @@ def submit(conn: Connection, period: str, *, by: str, reference: str,
         if seen is not None:
             already.append(seen)
             continue
-        row = {"institution_id": r.institution_id, "maintenance_period": period,
+        row: dict[str, Any] = {"institution_id": r.institution_id, "maintenance_period": period,
                "stage": r.stage, "result_version": r.result_version, "submitted_by": by.strip(),
                "reference": reference.strip(), "submitted_at": now}
         conn.execute(schema.SUBMISSIONS.insert().values(**row))
@@ -134,8 +134,8 @@ def restatements(conn: Connection, *, period: str | None = None,
     for row in conn.execute(query.order_by(t.c.maintenance_period, t.c.stage.desc(),
                                            t.c.institution_id, t.c.result_version)):
         key = (row.institution_id, row.maintenance_period, row.stage)
-        out.append((version(conn, *key, row.submitted_version),
-                    version(conn, *key, row.result_version)))
+        out.append((stored_version(conn, *key, row.submitted_version),
+                    stored_version(conn, *key, row.result_version)))
     return out
 
 
@@ -158,8 +158,10 @@ def _rows(old: StoredResult, new: StoredResult) -> list[RestatementRow]:
     a, b = old.presented, new.presented
     base = dict(institution_id=new.institution_id, maintenance_period=new.maintenance_period,
                 stage=new.stage, old_version=old.result_version, new_version=new.result_version,
-                old_ruleset_sha256=a["ruleset"]["sha256"], old_ruleset_version=a["ruleset"]["version"],
-                new_ruleset_sha256=b["ruleset"]["sha256"], new_ruleset_version=b["ruleset"]["version"])
+                old_ruleset_sha256=a["ruleset"]["sha256"],
+                old_ruleset_version=a["ruleset"]["version"],
+                new_ruleset_sha256=b["ruleset"]["sha256"],
+                new_ruleset_version=b["ruleset"]["version"])
     rows = []
     lines_a = {(ln["category"], ln["reserve_currency"]): ln for ln in a["lines"]}
     lines_b = {(ln["category"], ln["reserve_currency"]): ln for ln in b["lines"]}

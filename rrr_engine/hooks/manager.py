@@ -26,7 +26,8 @@ __all__ = ["DEFAULT_PLUGINS", "Hooks", "make_manager"]
 DEFAULT_PLUGINS = ("rrr_engine.defaults.files",)
 
 
-def make_manager(plugins: Sequence[object] = (), *, entry_points: bool = True) -> pluggy.PluginManager:
+def make_manager(plugins: Sequence[object] = (), *,
+                 entry_points: bool = True) -> pluggy.PluginManager:
     """A fresh manager: defaults, then entry points, then ``plugins`` (last registered wins)."""
     pm = pluggy.PluginManager("rrr_engine")
     pm.add_hookspecs(hookspecs)
@@ -63,7 +64,8 @@ class Hooks:
         return list(self._required("institutions", self._pm.hook.rrr_institutions(
             options=options, vocabulary=self.vocabulary), options))
 
-    def daily_balances(self, options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[BalanceRow]:
+    def daily_balances(self, options: Mapping[str, Any], start: dt.date,
+                       end: dt.date) -> list[BalanceRow]:
         return self.day_balances(options, start, end)[0]
 
     def day_balances(self, options: Mapping[str, Any], start: dt.date,
@@ -80,13 +82,16 @@ class Hooks:
                                            vocabulary=self.vocabulary)
         return [] if found is None else list(found)
 
-    def holdings(self, options: Mapping[str, Any], start: dt.date, end: dt.date) -> list[HoldingRow] | None:
+    def holdings(self, options: Mapping[str, Any], start: dt.date,
+                 end: dt.date) -> list[HoldingRow] | None:
         found = self._pm.hook.rrr_holdings(options=options, start=start, end=end,
                                            vocabulary=self.vocabulary)
         return None if found is None else list(found)
 
-    def publish_results(self, options: Mapping[str, Any], results: Iterable[dict[str, Any]]) -> None:
+    def publish_results(self, options: Mapping[str, Any],
+                        results: Iterable[dict[str, Any]]) -> None:
         self._pm.hook.rrr_publish_results(options=options, results=list(results))
 
-    def report_written(self, options: Mapping[str, Any], path: Path, kind: str, period: str) -> None:
+    def report_written(self, options: Mapping[str, Any], path: Path, kind: str,
+                       period: str) -> None:
         self._pm.hook.rrr_report_written(options=options, path=path, kind=kind, period=period)

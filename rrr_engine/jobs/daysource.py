@@ -39,7 +39,8 @@ class FetchedDay:
     empty_reason: str | None = None  # the source says the date has no balances on purpose
 
 
-def _check_record(hook: str, row: Any, kind: type, day: dt.date) -> None:
+def _check_record(hook: str, row: Any, kind: type[BalanceRow | FxRate | HoldingRow],
+                  day: dt.date) -> None:
     if not isinstance(row, kind):
         raise PluginError(f"{hook} returned a {type(row).__name__}; expected {kind.__name__}")
     if row.date != day:

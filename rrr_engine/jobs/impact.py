@@ -99,7 +99,8 @@ class Impact:
                        "as stored")
         for r in self.moved:
             s = r.stored
-            head = f"{s.institution_id} {s.maintenance_period} {s.stage} (stored v{s.result_version})"
+            head = (f"{s.institution_id} {s.maintenance_period} {s.stage} "
+                    f"(stored v{s.result_version})")
             if r.status:
                 head += f": status {r.status[0]} -> {r.status[1]}"
             out.append(head)

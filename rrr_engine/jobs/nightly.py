@@ -11,9 +11,9 @@ stored only when they differ from the latest version; (4) commits. Only then are
 of the periods whose results D's run stored written (temporary file + rename), and the
 results published.
 
-Before anything is written the pack's approval is checked (:mod:`rrr_engine.governance.approvals`): in
-production mode an unapproved pack is refused; otherwise its state goes into the run
-manifest. A result that supersedes a submitted one is a restatement, listed in the summary.
+Before anything is written the pack's approval is checked (:mod:`rrr_engine.governance.approvals`):
+in production mode an unapproved pack is refused; otherwise its state goes into the run manifest. A
+result that supersedes a submitted one is a restatement, listed in the summary.
 
 Progress is logged to the ``rrr_engine.jobs.nightly`` logger: the run's start and end, one line
 per date and stage once committed (``2025-10-01 requirement 2025-10: 3 stored, 0
@@ -51,6 +51,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import Connection
 
 from rrr_engine import __version__
 from rrr_engine.canonical import fingerprint
@@ -245,8 +247,8 @@ class NightlyJob:
             done = summary.days[-1].day if summary.days else None
             if isinstance(exc, RrrError):
                 # one line for the officer: which date failed and what is already safe
-                exc.message = (f"nightly stopped at {day or 'the start'}"
-                               f"{f' (dates up to {done} are stored)' if done else ''}: {exc.message}")
+                stored = f" (dates up to {done} are stored)" if done else ""
+                exc.message = f"nightly stopped at {day or 'the start'}{stored}: {exc.message}"
             log.error("run %s stopped at %s: %s", run_id, day or "the start", run_outcome(exc),
                       extra={"fields": {"run_id": run_id, "date": day}})
             try:
@@ -352,7 +354,8 @@ class NightlyJob:
         stages for the institutions added. Nothing else could change a result.
         """
         periods = self.engine.pack.periods
-        candidates = [(periods.containing(day), "requirement"), (_last_ended(periods, day), "close")]
+        candidates = [(periods.containing(day), "requirement"),
+                      (_last_ended(periods, day), "close")]
         due: dict[tuple[Any, str], set[str] | None] = {}
 
         def add(key: tuple[Any, str], ids: set[str] | None) -> None:
@@ -407,7 +410,13 @@ class NightlyJob:
         with self.storage.transaction() as conn:
             return [r for r in _with_written(conn, results_as_of(conn, days), written)
                     if r.stage == "close" and r.has_shortfall
-                    and latest(conn, r.institution_id, r.maintenance_period, r.stage).key == r.key]
+                    and _current(conn, r)]
+
+
+def _current(conn: Connection, stored: StoredResult) -> bool:
+    """Whether ``stored`` is the latest version of its institution, period and stage."""
+    found = latest(conn, stored.institution_id, stored.maintenance_period, stored.stage)
+    return found is not None and found.key == stored.key
 
 
 def _log_day(day: DayOutcome) -> None:

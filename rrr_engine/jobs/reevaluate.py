@@ -29,7 +29,7 @@ from rrr_engine.jobs.stages import store_evaluated
 from rrr_engine.models import Institution
 from rrr_engine.store import audit, schema
 from rrr_engine.store.database import Storage
-from rrr_engine.store.results import StoredResult, submitted_version, version
+from rrr_engine.store.results import StoredResult, stored_version, submitted_version
 
 __all__ = ["Reevaluation", "reevaluate"]
 
@@ -119,5 +119,5 @@ def _store(conn: Any, engine: Engine, item: Recomputed, stage: str, out: Reevalu
     inst, period = item.stored.institution_id, item.stored.maintenance_period
     submitted = submitted_version(conn, inst, period, stage)
     if submitted is not None:
-        out.restated.append((version(conn, inst, period, stage, submitted),
-                             version(conn, inst, period, stage, number)))
+        out.restated.append((stored_version(conn, inst, period, stage, submitted),
+                             stored_version(conn, inst, period, stage, number)))

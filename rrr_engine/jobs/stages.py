@@ -8,11 +8,11 @@ engine's carry-forward room before it) and calls :meth:`Engine.evaluate` with th
 a stored result is always reproducible from stored inputs. A stage whose days are not all
 snapshotted yet is skipped with a note, never evaluated from a partial period.
 
-Every institution is evaluated on its own: one whose input is bad, or whose rows of a date the
-stage needs were refused (a snapshot gap, :mod:`rrr_engine.store.snapshots`), gets an error entry and
-no result; the others are evaluated and stored. An institution's first result for a stage that
-other institutions already have is stored as of that stage's first date, so a stage completed
-after its data was fixed reads exactly as if it had been complete from the start.
+Every institution is evaluated on its own: one whose input is bad, or whose rows of a date the stage
+needs were refused (a snapshot gap, :mod:`rrr_engine.store.snapshots`), gets an error entry and no
+result; the others are evaluated and stored. An institution's first result for a stage that other
+institutions already have is stored as of that stage's first date, so a stage completed after its
+data was fixed reads exactly as if it had been complete from the start.
 
 Periods are the pack's own (:mod:`rrr_engine.rules.calendars`): calendar months for Vietnam, or the
 dated periods of a calendar pack; nothing here assumes months.

@@ -74,7 +74,7 @@ def chart_figure(series: list[ChartSeries], period: Any, footer: str = "") -> Fi
     fig = Figure(figsize=(12, height), dpi=100)
     FigureCanvasAgg(fig)
     axes = fig.subplots(len(series), 1, squeeze=False)[:, 0]
-    for ax, s in zip(axes, series):
+    for ax, s in zip(axes, series, strict=True):
         scale, unit = _unit([*s.balances, s.required, s.held_average])
         # one extra point so the last day's end-of-day balance is drawn as a full step
         xs = [*s.days, s.days[-1] + dt.timedelta(days=1)]
@@ -89,8 +89,9 @@ def chart_figure(series: list[ChartSeries], period: Any, footer: str = "") -> Fi
                    label=f"average held {s.held_average:,} {s.currency}")
         # one rectangle per day below: fill_between(where=..., step="post") needs two
         # consecutive days below to draw anything, so a single bad day would not show
-        label = "below the requirement"
-        for x0, x1, y, exact_balance in zip(xs, xs[1:], ys, s.balances):
+        label: str | None = "below the requirement"
+        # xs and ys carry the extra end point: the days are as many as the balances
+        for x0, x1, y, exact_balance in zip(xs, xs[1:], ys, s.balances, strict=False):
             if exact_balance < s.required:  # decided on the Decimals, not the plotted floats
                 ax.fill_between([x0, x1], [y, y], req, color="#C00000", alpha=0.12, label=label)
                 label = None

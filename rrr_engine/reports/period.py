@@ -37,6 +37,7 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -100,14 +101,17 @@ def build_period_report(storage: Storage, engine: Engine, period: Any) -> Period
                                   "currency": ccy, "average_balance": money(avg, ccy)})
             if r.status == "exempt":
                 e = r.presented["exemption"]
-                req.rows.append({**_inst(r), "status": "exempt", "ruleset_version": r.ruleset_version,
+                req.rows.append({**_inst(r), "status": "exempt",
+                                 "ruleset_version": r.ruleset_version,
                                  "rule": e["rule"], "citations": e["citation"]})
             for ln in read_lines(conn, r):
                 cur = ln["reserve_currency"]
-                req.rows.append({**_inst(r), "status": r.status, "ruleset_version": r.ruleset_version,
+                req.rows.append({**_inst(r), "status": r.status,
+                                 "ruleset_version": r.ruleset_version,
                                  "category": ln["category"], "reserve_currency": cur,
                                  "average_base": money(ln["average_base"], cur),
-                                 "ratio": _ratio(ln["ratio"]), "required": money(ln["required"], cur),
+                                 "ratio": _ratio(ln["ratio"]),
+                                 "required": money(ln["required"], cur),
                                  "rule": " + ".join([ln["rule"], *ln["reductions"]]),
                                  "citations": "; ".join(ln["citations"])})
         closes = latest_for_period(conn, str(period), "close")
@@ -154,7 +158,8 @@ def _series(r: StoredResult, cur: str, period: Any, holdings: list, money: Calla
         balances.append(current)
     x = r.exact
     return ChartSeries(r.institution_id, cur, list(period.dates()), balances,
-                       *(money(x[k][cur], cur) for k in ("required", "held", "excess", "shortfall")))
+                       *(money(x[k][cur], cur)
+                         for k in ("required", "held", "excess", "shortfall")))
 
 
 def csv_text(table: ReportTable, provenance: Provenance | None = None) -> str:
@@ -204,8 +209,8 @@ def write_period_reports(storage: Storage, engine: Engine, period: Any, out_dir:
                         "xlsx"))
     for inst, series in sorted(report.charts.items()):
         path = folder / f"{stem}_{inst}_holdings.png"
-        written.append((write_atomic(path, lambda f: write_chart(series, report.period, f, source)),
-                        "chart_png"))
+        chart = partial(write_chart, series, report.period, source=source)
+        written.append((write_atomic(path, chart), "chart_png"))
     for path, kind in written:
         engine.hooks.report_written(dict(options or {}), path, kind, str(report.period))
     return [p for p, _ in written]

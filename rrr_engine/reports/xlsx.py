@@ -51,7 +51,7 @@ def _sheet(wb: Workbook, table: ReportTable, engine: Engine, title: str, footer:
                 value = Decimal(value)
             values.append(value)
         ws.append(values)
-        for i, (c, value) in enumerate(zip(table.columns, values)):
+        for i, (c, value) in enumerate(zip(table.columns, values, strict=True)):
             cell = ws.cell(row=ws.max_row, column=i + 1)
             if c.kind == "money" and value is not None:
                 ccy = row.get(c.currency) or ""

@@ -60,12 +60,13 @@ def parse_bands(category: str, raw: list[Any] | tuple[Any, ...]) -> tuple[Band, 
                 if first["type"] == "extra_forbidden":
                     msg = "unknown field (a band has upto and ratio)"
                 raise ValueError(f"{category}: band {number}: {where}: {msg}") from None
-        if bands and bands[-1].upto is None:
+        previous = bands[-1].upto if bands else None
+        if bands and previous is None:
             raise ValueError(f"{category}: band {number} follows an open band (band "
                              f"{number - 1} has no upto); only the last band may be open")
-        if bands and band.upto is not None and band.upto <= bands[-1].upto:
+        if previous is not None and band.upto is not None and band.upto <= previous:
             raise ValueError(f"{category}: band {number} upto {band.upto} is not above band "
-                             f"{number - 1} upto {bands[-1].upto}; bands go in increasing order")
+                             f"{number - 1} upto {previous}; bands go in increasing order")
         bands.append(band)
     if bands[-1].upto is not None:
         raise ValueError(f"{category}: the last band (band {len(bands)}) has upto "

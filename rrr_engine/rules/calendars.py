@@ -166,7 +166,7 @@ _YEARS = (1900, 2999)
 class MonthlyPeriods:
     """Maintenance = calendar month; computation = ``lag`` months earlier."""
 
-    kind = "monthly"
+    kind: Literal["monthly"] = "monthly"
 
     def __init__(self, lag: int = 1, base: str = "daily_average") -> None:
         self.lag = lag
@@ -182,7 +182,9 @@ class MonthlyPeriods:
                              field="period")
         return month
 
-    def computation(self, period: Month) -> Month:
+    def computation(self, period: Month | DatedPeriod) -> Month:
+        if not isinstance(period, Month):  # a caller mixing up two packs' calendars
+            raise TypeError(f"a monthly pack's periods are months, not {period!r}")
         return period - self.lag
 
     def point(self, period: Any) -> Month:
@@ -202,7 +204,7 @@ class MonthlyPeriods:
 class CalendarPeriods:
     """An explicit list of dated maintenance periods, each with its computation period."""
 
-    kind = "calendar"
+    kind: Literal["calendar"] = "calendar"
 
     def __init__(self, periods: list[DatedPeriod], computations: dict[str, DatedPeriod], *,
                  base: str = "daily_average", pack: str = "") -> None:
@@ -230,7 +232,9 @@ class CalendarPeriods:
         raise InputError(f"unknown maintenance period {str(key)!r} in pack {self.pack} "
                          f"(a calendar pack names periods by id; {hint})", field="period")
 
-    def computation(self, period: DatedPeriod) -> DatedPeriod:
+    def computation(self, period: Month | DatedPeriod) -> DatedPeriod:
+        if not isinstance(period, DatedPeriod):  # a caller mixing up two packs' calendars
+            raise TypeError(f"a calendar pack's periods are listed periods, not {period!r}")
         return self._computations[period.id]
 
     def point(self, period: Any) -> dt.date:

@@ -92,8 +92,7 @@ def cell_runs(pack: RulePack) -> Iterator[Cell]:
     spans = segments(pack)
     for cls in pack.header.classes:
         for cat in pack.header.categories:
-            current: tuple[Any, ...] | None = None
-            start: Point | None = None
+            run: tuple[Point, tuple[Any, ...]] | None = None  # (first point, state) of a run
             for span in spans:
                 m = span.start
                 ratios = tuple((t, r) for t, table in enumerate(pack.ratios)
@@ -102,12 +101,12 @@ def cell_runs(pack: RulePack) -> Iterator[Cell]:
                 state = (ratios, exempting(pack, cls, m),
                          tuple(i for i, d in enumerate(pack.not_covered) if d.covers(cls, cat, m)),
                          tuple(_amended(pack, t, r, cls, cat, m) for t, r in ratios))
-                if state != current:
-                    if current is not None:
-                        yield Cell(cls, cat, Span(start, before(m)), *current)
-                    current, start = state, m
-            if current is not None:
-                yield Cell(cls, cat, Span(start, spans[-1].end), *current)
+                if run is None or state != run[1]:
+                    if run is not None:
+                        yield Cell(cls, cat, Span(run[0], before(m)), *run[1])
+                    run = (m, state)
+            if run is not None:
+                yield Cell(cls, cat, Span(run[0], spans[-1].end), *run[1])
 
 
 def _amended(pack: RulePack, t: int, r: int, cls: str, cat: str, point: Point) -> int:
@@ -123,7 +122,7 @@ def _cell_dicts(cells: list[Cell], pack: RulePack) -> list[dict[str, Any]]:
             "rows": [r + 1 for _, r in c.ratios], "exempt": list(c.exempt),
             "declared": list(c.declared)} for c in cells]
     if pack.periods.kind != "monthly":  # the listed periods that start in the cell's days
-        for cell, data in zip(cells, out):
+        for cell, data in zip(cells, out, strict=True):
             data["periods"] = [p.id for p in starting_in(pack.periods, cell.span)]
     return out
 
@@ -147,6 +146,7 @@ def coverage_issues(pack: RulePack, loc: Locator) -> list[Issue]:
     """Gaps, overlaps, declared gaps, stale declarations and cells no one can reach."""
     groups: dict[tuple[Any, ...], list[Cell]] = defaultdict(list)
     for cell in cell_runs(pack):
+        kind: str | None
         if len(cell.ratios) > 1:
             kind = "overlap"
         elif cell.ratios and cell.declared:
@@ -175,8 +175,9 @@ def _row(pack: RulePack, loc: Locator, t: int, r: int) -> str:
     return f"{pack.ratios[t].id} row {r + 1} ({loc.where('ratios', t, 'rows', r)})"
 
 
-def _issue(pack: RulePack, loc: Locator, kind: str, span: Span, ratios: tuple, exempt: tuple,
-           declared: tuple, cells: list[Cell]) -> Issue:
+def _issue(pack: RulePack, loc: Locator, kind: str, span: Span,
+           ratios: tuple[tuple[int, int], ...], exempt: tuple[str, ...], declared: tuple[int, ...],
+           cells: list[Cell]) -> Issue:
     h = pack.header
     what = "; ".join(rectangles(((c.cls, c.category) for c in cells), h.classes,
                                 tuple(h.categories)))

@@ -26,7 +26,7 @@ class Issue:
     severity: str
     code: str
     file: str | None
-    line: int | None
+    line: int | str | None  # a line, or in a spreadsheet the cell (``Sheet!B3``)
     key: str
     message: str
     cells: list[dict[str, Any]] = field(default_factory=list)
@@ -76,7 +76,10 @@ class Locator:
 
 def counted(count: int, noun: str) -> str:
     """``1 error``, ``2 warnings``, ``3 categories``."""
-    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + ("es" if noun.endswith("s") else "s")
+    if noun.endswith("y"):
+        plural = noun[:-1] + "ies"
+    else:
+        plural = noun + ("es" if noun.endswith("s") else "s")
     return f"{count} {noun if count == 1 else plural}"
 
 

@@ -113,7 +113,8 @@ class Effective(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> Effective:
-        if self.to is not None and self.last_day < self.first_day:
+        last = self.last_day
+        if last is not None and last < self.first_day:
             raise ValueError(f"effective.to {self.to} is before effective.from {self.from_}")
         return self
 

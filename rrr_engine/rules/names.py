@@ -28,7 +28,8 @@ class Names:
         self.attributes = {n for n, a in (header.attributes if header else {}).items()
                            if a.type == "decimal"}
 
-    def _fail(self, section: str, path: tuple[Any, ...], problem: str, code: str = "schema") -> None:
+    def _fail(self, section: str, path: tuple[Any, ...], problem: str,
+              code: str = "schema") -> None:
         self.c.add(self.c.docs[section], (section, *path), ".".join(map(str, (section, *path))),
                     problem, code)
 
@@ -50,7 +51,8 @@ class Names:
                                f"declared (pack.events): {', '.join(self.header.events)}")
 
     def rule(self, section: str, index: int, body: Any) -> None:
-        """Check the names in one rule's raw data, so a rule that failed validation is checked too."""
+        """Check the names in one rule's raw data, so that a rule that failed validation is
+        checked too."""
         if not isinstance(body, dict):
             return
         h = self.header
@@ -64,7 +66,8 @@ class Names:
             citation = body.get("citation")
             for part in ("document", "article"):
                 text = citation.get(part) if isinstance(citation, dict) else None
-                if isinstance(text, str) and text and (not text.strip() or _PLACEHOLDER.match(text)):
+                if isinstance(text, str) and text and (not text.strip()
+                                                       or _PLACEHOLDER.match(text)):
                     self._fail(section, (index, "citation", part),
                                f"citation {part} {text!r} is a placeholder; cite the law",
                                code="citation")

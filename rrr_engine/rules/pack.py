@@ -108,7 +108,10 @@ class RulePack:
     def in_force(self, month: Month | DatedPeriod | dt.date) -> dict[str, list[Any]]:
         """The rules of each kind in force for a maintenance period (or a version)."""
         point = self.periods.point(month)
-        pick = lambda rules: [r for r in rules if r.effective.covers(point)]  # noqa: E731
+
+        def pick(rules: Sequence[Any]) -> list[Any]:
+            return [r for r in rules if r.effective.covers(point)]
+
         return {"ratios": pick(self.ratios), "exemptions": pick(self.exemptions),
                 "reductions": pick(self.reductions), "interest": pick(self.interest),
                 "allowances": pick(self.allowances), "daily_minimum": pick(self.daily_minimum)}

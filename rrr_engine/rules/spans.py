@@ -1,4 +1,4 @@
-"""Runs of a pack's time unit, for the rule tools: months in a monthly pack, days in a calendar pack.
+"""Runs of a pack's time unit for the rule tools: months in a monthly pack, days in a calendar one.
 
 A monthly pack's rules are dated by maintenance months; a calendar pack's by days, and a rule
 governs the listed maintenance periods whose start day lies within its dates. The analyses of

@@ -24,14 +24,15 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.events import AliasEvent, Event
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from rrr_engine.errors import InputError, RuleFileError
@@ -85,6 +86,11 @@ class _Refused(Exception):
 class _Bounded(Composer):
     """PyYAML's composer with limits, counting what an alias expands to (memoised per node,
     so counting itself is linear in the file)."""
+
+    if TYPE_CHECKING:  # provided by the parser and the constructor it is mixed with in _Loader
+        def check_event(self, *choices: type[Event]) -> bool: ...
+        def peek_event(self) -> Event: ...
+        def construct_object(self, node: Node, deep: bool = False) -> Any: ...
 
     def _start_bounds(self) -> None:
         self._depth = 0
@@ -171,7 +177,7 @@ class _Bounded(Composer):
 class _Constructor(SafeConstructor):
     """Numbers in plain notation only; a date such as 2025-02-30 is an error, not a crash."""
 
-    def construct_yaml_timestamp(self, node: Any) -> Any:  # type: ignore[override]
+    def construct_yaml_timestamp(self, node: Any) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as exc:
@@ -201,14 +207,16 @@ def _int(loader: SafeConstructor, node: ScalarNode) -> int:
     return int(text)
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:float", _decimal)
-_Constructor.add_constructor("tag:yaml.org,2002:int", _int)
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
-_Constructor.add_constructor("tag:yaml.org,2002:binary", _no_binary)
+# types-PyYAML binds a constructor to PyYAML's own loader classes; ours is composed of their parts
+_Constructor.add_constructor("tag:yaml.org,2002:float", _decimal)  # type: ignore[type-var]
+_Constructor.add_constructor("tag:yaml.org,2002:int", _int)  # type: ignore[type-var]
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp",
+                             _Constructor.construct_yaml_timestamp)  # type: ignore[type-var]
+_Constructor.add_constructor("tag:yaml.org,2002:binary", _no_binary)  # type: ignore[type-var]
 _STR = "tag:yaml.org,2002:str"
 
 
-class _Loader(_Bounded, _Parser, _Constructor, Resolver):  # type: ignore[misc]
+class _Loader(_Bounded, _Parser, _Constructor, Resolver):
     """libyaml's parser (or PyYAML's), the bounded composer, the plain-number constructor."""
 
     def __init__(self, stream: str) -> None:
@@ -229,7 +237,7 @@ def _dotted(path: Path_) -> str:
     return ".".join(map(str, path))
 
 
-def compose_text(text: str, *, file: object, error: type[InputError] = RuleFileError,
+def compose_text(text: str, *, file: str | Path, error: type[InputError] = RuleFileError,
                  dotted: Callable[[Path_], str] = _dotted) -> tuple[yaml.Node | None, Any]:
     """(node tree, data) of YAML ``text``, bounded; ``error`` with the line if refused.
 
@@ -247,9 +255,10 @@ def compose_text(text: str, *, file: object, error: type[InputError] = RuleFileE
         line = mark.line + 1 if mark else None
         raise error(f"invalid YAML: {exc.problem or exc.context}", file=file, line=line) from None
     except yaml.reader.ReaderError as exc:
-        before = text.encode("utf-8", "surrogatepass")[:exc.position] if _C_PARSER \
-            else text[:exc.position]
-        line = before.count(b"\n" if _C_PARSER else "\n") + 1  # type: ignore[arg-type]
+        if _C_PARSER:  # libyaml's position counts bytes, PyYAML's characters
+            line = text.encode("utf-8", "surrogatepass")[:exc.position].count(b"\n") + 1
+        else:
+            line = text[:exc.position].count("\n") + 1
         raise error(f"invalid YAML: {exc.reason} (character #x{exc.character:04x})", file=file,
                     line=line) from None
     except yaml.YAMLError as exc:
@@ -375,7 +384,8 @@ def validation_errors(doc: SourceDoc, exc: ValidationError, *, prefix: Path_ = (
     return [_one_error(doc, err, prefix, error) for err in exc.errors(include_url=False)]
 
 
-def _one_error(doc: SourceDoc, err: dict[str, Any], prefix: Path_, error: type[InputError]) -> InputError:
+def _one_error(doc: SourceDoc, err: ErrorDetails, prefix: Path_,
+               error: type[InputError]) -> InputError:
     loc = prefix + tuple(p for p in err["loc"] if not str(p).startswith("function-"))
     # pydantic appends union-member and validator names to loc; keep only real keys/indexes
     real = []

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from rrr_engine.canonical import canonical_json, fingerprint, value_text
 from rrr_engine.core.result import InstitutionResult
+from rrr_engine.errors import StorageError
 from rrr_engine.models import Institution
 from rrr_engine.money import RoundingPolicy
 from rrr_engine.store import audit, schema
@@ -33,7 +34,7 @@ from rrr_engine.store import audit, schema
 __all__ = ["STAGES", "StoredResult", "exact_dict", "institution_fingerprints", "latest",
            "latest_for_period", "put_result", "read_averages", "read_institution", "read_lines",
            "restatement_entry", "result_entry", "results_as_of", "stored_keys",
-           "submitted_version", "version"]
+           "stored_version", "submitted_version", "version"]
 
 STAGES = ("requirement", "close")
 
@@ -94,6 +95,17 @@ def version(conn: Connection, institution_id: str, month: str, stage: str,
         t.c.institution_id == institution_id, t.c.maintenance_period == month,
         t.c.stage == stage, t.c.result_version == number)).first()
     return None if row is None else _stored(row)
+
+
+def stored_version(conn: Connection, institution_id: str, month: str, stage: str,
+                   number: int) -> StoredResult:
+    """One stored version that a submission or restatement names, so it must be there."""
+    found = version(conn, institution_id, month, stage, number)
+    if found is None:
+        raise StorageError(f"{institution_id} {month} {stage} v{number} is named by the "
+                           "submission log but not stored: the results database is inconsistent",
+                           institution=institution_id, period=month)
+    return found
 
 
 def latest_for_period(conn: Connection, month: str, stage: str) -> list[StoredResult]:
@@ -240,7 +252,8 @@ def read_institution(conn: Connection, fp: str) -> Institution | None:
 def _child_rows(conn: Connection, table: Any, stored: StoredResult, order: Any) -> list[Any]:
     c = table.c
     return list(conn.execute(select(table).where(
-        c.institution_id == stored.institution_id, c.maintenance_period == stored.maintenance_period,
+        c.institution_id == stored.institution_id,
+        c.maintenance_period == stored.maintenance_period,
         c.stage == stored.stage, c.result_version == stored.result_version).order_by(*order)))
 
 

@@ -56,7 +56,8 @@ class DaySnapshot:
     def of(cls, day: dt.date, balances: Iterable[BalanceRow], fx_rates: Iterable[FxRate],
            holdings: Iterable[HoldingRow] | None) -> DaySnapshot:
         return cls(day,
-                   tuple(sorted(balances, key=lambda r: (r.institution_id, r.category, r.currency))),
+                   tuple(sorted(balances,
+                                key=lambda r: (r.institution_id, r.category, r.currency))),
                    tuple(sorted(fx_rates, key=lambda r: r.currency)),
                    None if holdings is None else tuple(
                        sorted(holdings, key=lambda r: (r.institution_id, r.currency))))
@@ -84,7 +85,8 @@ class DaySnapshot:
 
     def institutions(self) -> set[str]:
         """Every institution with a row (balance or holding) on this date."""
-        return {r.institution_id for r in (*self.balances, *(self.holdings or ()))}
+        return ({r.institution_id for r in self.balances}
+                | {h.institution_id for h in self.holdings or ()})
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ def read_day(conn: Connection, day: dt.date) -> StoredDay | None:
     if meta is None:
         return None
     holdings = read_holdings(conn, day, day) if meta.has_holdings else None
-    snap = DaySnapshot.of(day, read_balances(conn, day, day), read_fx_rates(conn, day, day), holdings)
+    snap = DaySnapshot.of(day, read_balances(conn, day, day), read_fx_rates(conn, day, day),
+                          holdings)
     return StoredDay(snap, meta.revision, meta.input_fingerprint)
 
 

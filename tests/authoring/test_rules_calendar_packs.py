@@ -160,7 +160,8 @@ def test_monthly_pack_refuses_a_day_bounded_declaration(tmp_path):
     shutil.copytree(PACKS / "declared_gap", pack)
     ratios = pack / "ratios.yaml"
     head, decl = ratios.read_text().split("not_covered:")
-    ratios.write_text(head + "not_covered:" + decl.replace('{from: "2020-01"}', "{from: 2020-01-15}"))
+    ratios.write_text(head + "not_covered:"
+                      + decl.replace('{from: "2020-01"}', "{from: 2020-01-15}"))
     assert [str(i) for i in check_pack(pack).issues if i.is_error] == [
         f"{pack}/ratios.yaml:15: not_covered.0.effective: effective dates are months (YYYY-MM) "
         "in a pack with monthly periods; days need periods: {kind: calendar}"]
@@ -216,7 +217,9 @@ def test_explain_us_regd_shows_each_tranche(capsys):
 
 def test_explain_us_regd_without_balances_and_before_the_pack(capsys):
     out = explain(capsys, US, EXPLAIN / "us_regd_institutions.yaml", "BANK-200", "2020-03-26")
-    assert "version 2020-03-26" in out and "net_transaction_accounts: class depository_institution → 0% (ratio table regd-zero-2020-03-26 row 1" in out
+    assert "version 2020-03-26" in out and ("net_transaction_accounts: class "
+                                            "depository_institution → 0% (ratio table "
+                                            "regd-zero-2020-03-26 row 1") in out
     assert "average base" not in out and "Required:" not in out
     before = explain(capsys, US, EXPLAIN / "us_regd_institutions.yaml", "BANK-200", "2019-01-03")
     assert ("Maintenance period 2019-01-03 (2019-01-03..2019-01-16, 14 days): no version of pack "
@@ -237,7 +240,8 @@ def test_explain_ecb_shows_the_reference_date_and_the_allowance(capsys):
     assert ("Maintenance period 2023-02-08 (2023-02-08..2023-03-21, 42 days) uses pack ecb-mro "
             "version 2012-01-18") in out
     assert ("the computation period is 2022-12 (2022-12-01..2022-12-31; 31 days; setting "
-            "reserve_base_reference_lag_months=2); the base is the balance at its end, 2022-12-31.") in out
+            "reserve_base_reference_lag_months=2); the base is the balance at its end, "
+            "2022-12-31.") in out
     assert ("    base 40,000,000,000.00 EUR (balance on 2022-12-31, the end of computation period "
             "2022-12) × 1% = 400,000,000.00 EUR") in out
     assert (f"  ecb-lump-sum ({ECB}/allowances.yaml:5; Regulation (EU) 2021/378 of the ECB "
@@ -277,7 +281,8 @@ def test_explain_a_reduction_on_a_tiered_cell_and_a_status_in_periods(capsys, tm
     assert ("    support-half: factor 0.5 × each band = 0% up to 16,900,000 USD; 1.5% above "
             "16,900,000 up to 127,500,000 USD; 5% above 127,500,000 USD") in out
     # 1.5% × 110.6m + 5% × 72.5m = 1.659m + 3.625m = 5.284m
-    assert "      16,900,000 to 127,500,000 USD: 110,600,000.00 USD × 1.5% = 1,659,000.00 USD" in out
+    assert ("      16,900,000 to 127,500,000 USD: 110,600,000.00 USD × 1.5% = 1,659,000.00 USD"
+            in out)
     assert "      = 5,284,000.00 USD (effective ratio 2.642% of the base)" in out
 
 
@@ -291,11 +296,14 @@ def us_pack(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx"])
-def test_round_trip_of_the_banded_tables_leaves_the_pack_identical(capsys, us_pack, tmp_path, suffix):
+def test_round_trip_of_the_banded_tables_leaves_the_pack_identical(capsys, us_pack, tmp_path,
+                                                                   suffix):
     before, sha = files(us_pack), load_pack(us_pack).sha256
     for table in load_pack(us_pack).ratios:
         out = tmp_path / f"{table.id}.{suffix}"
-        assert rrr(capsys, "rules", "export", "--rules", us_pack, "--table", table.id, "--out", out)[0] == 0
+        code = rrr(capsys, "rules", "export", "--rules", us_pack, "--table", table.id,
+                   "--out", out)[0]
+        assert code == 0
         code, text, _ = rrr(capsys, "rules", "import", out, "--into", us_pack, "--table", table.id)
         assert code == 0 and "is unchanged: nothing written" in text, text
     assert files(us_pack) == before and load_pack(us_pack).sha256 == sha
@@ -326,7 +334,7 @@ def test_changed_tranche_is_written_in_place_as_one_line(capsys, us_pack, tmp_pa
     code, text, _ = rrr(capsys, "rules", "import", out, "--into", us_pack, "--table", "regd-2020")
     assert code == 0, text
     after = (us_pack / "ratios.yaml").read_text().splitlines()
-    assert [(a, b) for a, b in zip(before, after) if a != b] == [
+    assert [(a, b) for a, b in zip(before, after, strict=True) if a != b] == [
         ('            - {upto: "127500000", ratio: "0.03"}',
          '            - {upto: "127600000", ratio: "0.03"}')]
     table = next(t for t in load_pack(us_pack).ratios if t.id == "regd-2020")
@@ -361,7 +369,8 @@ def test_bad_bands_are_refused_at_their_cell(capsys, us_pack, tmp_path):
     assert (f"{out}:14: B14 (net_transaction_accounts): band 2 upto 12750000 is not above band 1 "
             "upto 16900000; bands go in increasing order") in report
     # fixed bands, but the table now runs into the period of 2020-03-26: the check refuses it
-    out.write_text(text.replace("0.03 up to 12750000", "0.03 up to 127500000"), encoding="utf-8-sig")
+    out.write_text(text.replace("0.03 up to 12750000", "0.03 up to 127500000"),
+                   encoding="utf-8-sig")
     code, report, _ = rrr(capsys, "rules", "import", out, "--into", us_pack, "--table", "regd-2020")
     assert code == 1 and files(us_pack) == before
     assert ("overlap: 2020-03-26: class depository_institution × all categories covered more "

@@ -57,7 +57,8 @@ def test_settings_statuses_citations_dates_added_and_removed_rules(tmp_path):
     found = {(s, n, k): d for s, n, k, d in changes(VN_PACK, new)}
     assert found[("settings", "reduction_stacking", "changed")] == ["value: lowest -> compound"]
     assert found[("statuses", "special_control", "changed")] == ["starts.month: next -> same"]
-    assert found[("interest", "sbv-interest-vnd-2021", "changed")] == ["annual_rate: 0.005 -> 0.006"]
+    assert found[("interest", "sbv-interest-vnd-2021", "changed")] == [
+        "annual_rate: 0.005 -> 0.006"]
     assert found[("exemptions", "c23-policy-bank", "changed")] == [
         "citation.article: 1 -> 2", "effective.from: 2025-10 -> 2025-11"]
     assert ("reductions", "c30-art7-support-2020", "removed") in found
@@ -151,7 +152,8 @@ def test_a_changed_ratio_moves_exactly_the_institution_months_it_governs(stored,
     assert held > was and now > held  # the amendment turns an excess into a shortfall
     assert whole(D(close[("total", "shortfall")]["new"])) == whole(now - held)
     assert whole(D(close[("total", "excess")]["difference"])) == whole(was - held)
-    totals = {(t["stage"], t["figure"], t["currency"]): D(t["difference"]) for t in impact["totals"]}
+    totals = {(t["stage"], t["figure"], t["currency"]): D(t["difference"])
+              for t in impact["totals"]}
     assert whole(totals[("requirement", "required", "VND")]) == whole(delta * (sep + octo))
     by_cat = {(t["stage"], t["category"], t["currency"]) for t in impact["by_category"]}
     assert by_cat == {("requirement", "vnd_short", "VND"), ("close", "vnd_short", "VND")}

@@ -24,16 +24,19 @@ def test_vn_scenarios_pass_and_cover_every_rule_and_status(capsys):
 def test_coverage_lists_scenarios_per_rule():
     report = run_pack_scenarios(VN_PACK)
     full, reached = report.exercising("reductions.c14-agri-40")
-    assert "Circular 14, share 40% (lower bound of the band, 2020-06): accepted at the 1/5 floor" in full
+    assert ("Circular 14, share 40% (lower bound of the band, 2020-06): accepted at the 1/5 floor"
+            in full)
     assert "Circular 14: a share just under 70% is in the lower band (1/5 floor)" in reached
     # the 2011 FX tables give figures for institutions without VND deposits (VND is a
     # declared gap); a VND deposit in that period is refused
     full, reached = report.exercising("ratios.d1925-fx-2011")
     assert "2011 FX ratios of Decisions 1925/1972 (other_ci), with no VND deposits" in full
-    assert "2011 FX ratios, Agribank group row, last month 2018-05; a VND deposit is refused" in reached
+    assert ("2011 FX ratios, Agribank group row, last month 2018-05; a VND deposit is refused"
+            in reached)
     full, _ = report.exercising("statuses.special_control")
     assert "special control: exempt from the month after the decision (2025-04)" in full
-    assert "special control: the month of the SBV decision (2025-03) still owes reserves" not in full
+    assert ("special control: the month of the SBV decision (2025-03) still owes reserves"
+            not in full)
 
 
 def _pack_with_one_scenario_file(tmp_path, body: str):

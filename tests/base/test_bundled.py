@@ -16,5 +16,6 @@ def test_a_checkout_reads_the_top_level_rulesets_folder():
 
 
 def test_an_unknown_bundled_pack_names_those_there_are():
-    with pytest.raises(InputError, match="no bundled rule pack 'vn-sbc'; bundled: ecb-mro, rbi-crr, us-regd, vn-sbv"):
+    with pytest.raises(InputError, match="no bundled rule pack 'vn-sbc'; bundled: ecb-mro, "
+                                         "rbi-crr, us-regd, vn-sbv"):
         bundled_pack("vn-sbc")

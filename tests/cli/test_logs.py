@@ -62,8 +62,8 @@ def test_each_stage_has_its_line_with_the_results_it_stored(text_run):
     assert re.search(rf"^{STAMP} INFO nightly 2025-10-01 close 2025-09: 3 stored, 0 unchanged$",
                      text, re.M)
     # a date with nothing due has its snapshot line alone
-    assert [line.split(" ", 3)[3] for line in text.splitlines() if " nightly 2025-10-02 " in line] == [
-        "2025-10-02 snapshot new: 8 balance row(s)"]
+    assert [line.split(" ", 3)[3] for line in text.splitlines()
+            if " nightly 2025-10-02 " in line] == ["2025-10-02 snapshot new: 8 balance row(s)"]
     assert re.search(rf"^{STAMP} INFO nightly run [0-9a-f-]{{36}} started: 63 date\(s\) "
                      r"2025-08-01..2025-10-02, pack vn-sbv ", text, re.M)
     assert re.search(rf"^{STAMP} INFO nightly run [0-9a-f-]{{36}} finished: 63 date\(s\), "
@@ -119,7 +119,8 @@ def test_log_level_and_format_go_before_or_after_the_command(tmp_path):
     before = subprocess.run([sys.executable, "-m", "rrr_engine.cli.main", "--log-format", "json",
                              "nightly", "--date", "2025-09-01", "--rules", str(VN_PACK),
                              "--db", f"sqlite:///{tmp_path / 'rrr.sqlite'}", "--no-reports",
-                             *[a for k, v in feed.items() for a in (f"--{k.replace('_', '-')}", v)]],
+                             *[a for k, v in feed.items()
+                               for a in (f"--{k.replace('_', '-')}", v)]],
                             env=env, capture_output=True, text=True, timeout=600)
     assert before.returncode == 0, before.stderr
     assert all(json.loads(line) for line in before.stderr.splitlines())

@@ -58,7 +58,8 @@ def test_a_day_with_no_rows_carries_every_key_and_is_listed_per_key():
                        (LONG, "50", 8, 30)))
     assert avg.filled == {SHORT: (day(6), day(7)), LONG: (day(6), day(7))}
     assert avg.filled_days == (day(6), day(7)) and avg.partial_days == ()
-    assert avg.averages == {SHORT: (7 * D(10) + 23 * D(40)) / 30, LONG: (7 * D(20) + 23 * D(50)) / 30}
+    assert avg.averages == {SHORT: (7 * D(10) + 23 * D(40)) / 30,
+                            LONG: (7 * D(20) + 23 * D(50)) / 30}
 
 
 def test_a_key_with_no_earlier_balance_is_not_missing():

@@ -35,8 +35,10 @@ def amended_pack(tmp_path, old, new):
 def test_two_engines_with_different_rule_versions_in_one_process(tmp_path):
     # the amendment raises other_ci's VND short ratio from 3% to 4% in the 2025-10 table;
     # both packs have the same id, so a shared durable_rules host would mix them up
-    amended = amended_pack(tmp_path, 'values: {vnd_short: "0.03", vnd_long: "0.01", fx_overseas_ci: "0.01", fx_short: "0.08"',
-                           'values: {vnd_short: "0.04", vnd_long: "0.01", fx_overseas_ci: "0.01", fx_short: "0.08"')
+    amended = amended_pack(tmp_path, 'values: {vnd_short: "0.03", vnd_long: "0.01", '
+                                     'fx_overseas_ci: "0.01", fx_short: "0.08"',
+                           'values: {vnd_short: "0.04", vnd_long: "0.01", fx_overseas_ci: "0.01", '
+                           'fx_short: "0.08"')
     current, changed = Engine(VN_PACK), Engine(amended)
     assert current.pack.id == changed.pack.id and current.pack.sha256 != changed.pack.sha256
     for _ in range(2):  # interleaved, twice: neither engine sees the other's rules
@@ -60,7 +62,8 @@ def test_pack_versions_select_the_rules_in_force():
             BalanceRow("B1", dt.date(2018, 4, 1), "vnd_short", "VND", D(1))])
 
 
-BALANCES_APRIL_2018 = [BalanceRow("B1", day, "fx_short", "USD", D("1000")) for day in Month(2018, 4).dates()]
+BALANCES_APRIL_2018 = [BalanceRow("B1", day, "fx_short", "USD", D("1000"))
+                       for day in Month(2018, 4).dates()]
 
 
 def test_ambiguous_ratio_rules_name_the_rules(tmp_path):
@@ -103,7 +106,8 @@ def test_decision_reuse_gives_the_same_results_as_evaluating_every_fact():
                     for copy in range(5) for inst in varied_institutions()]
     balances = [r for inst in institutions for r in september(inst.id, [
         ("vnd_short", "VND", D("123456789")), ("vnd_long", "VND", D("98765")),
-        ("fx_overseas_ci", "USD", D("10")), ("fx_short", "USD", D("3333.33")), ("fx_long", "USD", D("7"))])]
+        ("fx_overseas_ci", "USD", D("10")), ("fx_short", "USD", D("3333.33")),
+        ("fx_long", "USD", D("7"))])]
     reused = Engine(VN_PACK, reuse_decisions=True)
     every = Engine(VN_PACK, reuse_decisions=False)
     a = reused.to_json(reused.evaluate("2025-10", institutions=institutions, balances=balances))
@@ -138,7 +142,8 @@ def test_engine_reads_sources_through_plugins(tmp_path):
     inst_file.write_text("- {id: B1, class: other_ci}\n")
     missing_csv = tmp_path / "never-read.csv"
     engine = Engine(VN_PACK, plugins=[HostBalances()])
-    result = engine.evaluate_sources("2025-10", {"institutions": inst_file, "balances": missing_csv})[0]
+    result = engine.evaluate_sources("2025-10", {"institutions": inst_file,
+                                                 "balances": missing_csv})[0]
     assert result.required == {"VND": D("30000"), "USD": D("80")}
 
 

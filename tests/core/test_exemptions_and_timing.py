@@ -25,8 +25,8 @@ def balances(month, amount=D("1000"), days=None):
 
 def result(engine, inst, period, rows=None):
     computation = Month.parse(period) - 1
-    return engine.to_json(engine.evaluate(period, institutions=[inst],
-                                          balances=balances(str(computation)) if rows is None else rows))[0]
+    given = balances(str(computation)) if rows is None else rows
+    return engine.to_json(engine.evaluate(period, institutions=[inst], balances=given))[0]
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,8 @@ def vn():
 
 
 def test_special_control_exempts_from_the_month_after_the_decision(vn):
-    inst = bank("other_ci", ("special_control_start", "2025-08-15"), ("special_control_end", "2025-12-10"))
+    inst = bank("other_ci", ("special_control_start", "2025-08-15"),
+                ("special_control_end", "2025-12-10"))
     assert result(vn, inst, "2025-08")["status"] == "required"
     sept = result(vn, inst, "2025-09")
     assert sept["status"] == "exempt"
@@ -54,7 +55,8 @@ def test_special_control_end_inclusive_is_a_live_setting(tmp_path):
     marker = "  special_control_end_inclusive:\n    value: true"
     assert marker in text
     (pack / "pack.yaml").write_text(text.replace(marker, marker.replace("true", "false")))
-    inst = bank("other_ci", ("special_control_start", "2025-08-15"), ("special_control_end", "2025-12-10"))
+    inst = bank("other_ci", ("special_control_start", "2025-08-15"),
+                ("special_control_end", "2025-12-10"))
     engine = Engine(pack)
     assert result(engine, inst, "2025-11")["exemption"]["to"] == "2025-11"
     assert result(engine, inst, "2025-12")["status"] == "required"
@@ -93,7 +95,8 @@ def test_missing_days_are_carried_forward_and_listed(vn):
     # only business days sent; weekends carry the Friday balance; the first day carries
     # the last balance of August
     rows = [BalanceRow("X", day, "vnd_short", "VND", D(day.day)) for day in Month(2025, 9).dates()
-            if day.weekday() < 5 and day.day != 1] + [BalanceRow("X", dt.date(2025, 8, 29), "vnd_short", "VND", D("100"))]
+            if day.weekday() < 5 and day.day != 1] + [
+        BalanceRow("X", dt.date(2025, 8, 29), "vnd_short", "VND", D("100"))]
     out = result(vn, bank(), "2025-10", rows=rows)
     filled = next(f for f in out["findings"] if f["code"] == "filled_days")
     weekend = [str(d) for d in Month(2025, 9).dates() if d.weekday() >= 5]

@@ -56,7 +56,8 @@ def tiny() -> Engine:
 def test_tranches_apply_marginally_to_the_base():
     parts = split(tuple(REG_D), D("200000000"))
     assert [(t.base, t.required) for t in parts] == [
-        (D("16900000"), D("0")), (D("110600000"), D("3318000.00")), (D("72500000"), D("7250000.00"))]
+        (D("16900000"), D("0")), (D("110600000"), D("3318000.00")),
+        (D("72500000"), D("7250000.00"))]
     # 3% × (127.5m − 16.9m) + 10% × (200m − 127.5m) = 3.318m + 7.25m
     assert sum(t.required for t in parts) == D("10568000")
 
@@ -155,7 +156,8 @@ def test_unknown_period_id_is_a_one_line_error(tiny):
     assert str(caught.value) == ("period: unknown maintenance period 'P9' in pack tiny-calendar "
                                  "(a calendar pack names periods by id; periods run from P1 to "
                                  "spring)")
-    with pytest.raises(InputError, match=r"2024-01-15 falls in period P1 \(2024-01-10..2024-01-23\)"):
+    with pytest.raises(InputError,
+                       match=r"2024-01-15 falls in period P1 \(2024-01-10..2024-01-23\)"):
         tiny.periods("2024-01-15")
 
 
@@ -176,7 +178,8 @@ def test_effective_bounds_are_months_or_days():
     from rrr_engine.periods import Month
     from rrr_engine.rules.model import Effective
     by_month = Effective.model_validate({"from": "2024-01", "to": "2024-02"})
-    assert not by_month.by_day and by_month.covers(Month(2024, 2)) and not by_month.covers(Month(2024, 3))
+    assert not by_month.by_day
+    assert by_month.covers(Month(2024, 2)) and not by_month.covers(Month(2024, 3))
     # in a calendar pack a month bound means its first or last day
     assert by_month.covers(dt.date(2024, 2, 29)) and not by_month.covers(dt.date(2024, 3, 1))
     by_day = Effective.model_validate({"from": dt.date(2020, 3, 26)})

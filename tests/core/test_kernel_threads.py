@@ -27,7 +27,8 @@ MONTHS = (Month(2011, 9), Month(2018, 6), Month(2025, 10))
 STATUS_SETS = (frozenset(), frozenset({"special_control"}), frozenset({"winding_up"}),
                frozenset({"support_role", "mandatory_transferee"}))
 BANK = Institution(id="B1", **{"class": "other_ci"})
-SEPTEMBER = [BalanceRow("B1", day, "vnd_short", "VND", Decimal("1000")) for day in Month(2025, 9).dates()]
+SEPTEMBER = [BalanceRow("B1", day, "vnd_short", "VND", Decimal("1000"))
+             for day in Month(2025, 9).dates()]
 KERNELS = 12
 RUNS = 3
 
@@ -72,7 +73,7 @@ def test_many_kernels_decide_every_fact_identically_under_constant_thread_switch
     assert any(not d.ratios and not d.exemptions for d in reference)  # VND before 2018-06
     # and the reference is the pack's answer: 2025-10 VND facts of two classes, read off
     # ratios.yaml (rows 1 and 2 of d1158-2977-2025) and reductions.yaml
-    for (month, cls, cat, statuses, attrs), got in zip(facts, reference):
+    for (month, cls, cat, statuses, attrs), got in zip(facts, reference, strict=True):
         if month == Month(2025, 10) and cat.startswith("vnd_") and not statuses:
             row = {"agribank": 1, "other_ci": 2}.get(cls)
             if row:
@@ -82,7 +83,8 @@ def test_many_kernels_decide_every_fact_identically_under_constant_thread_switch
         for k, kernel in enumerate(kernels):
             decided = [kernel.decide(*fact) for fact in facts]
             mismatched = [(fact[:4], want, got)
-                          for fact, want, got in zip(facts, reference, decided) if want != got]
+                          for fact, want, got in zip(facts, reference, decided, strict=True)
+                          if want != got]
             assert not mismatched, f"run {run}, kernel {k}: {mismatched[:3]}"
     assert all(k.facts_asserted == (RUNS + (k is kernels[0])) * len(facts) for k in kernels)
 

@@ -28,6 +28,7 @@ def test_uncovered_category_decides_nothing_and_contexts_stay_flat():
 def test_uncovered_category_with_a_base_is_a_named_error():
     engine = Engine(VN_PACK, entry_points=False)
     inst = Institution.model_validate({"id": "OLD", "class": "other_ci"})
-    rows = [BalanceRow("OLD", day, "vnd_short", "VND", Decimal("1")) for day in Month(2015, 2).dates()]
+    rows = [BalanceRow("OLD", day, "vnd_short", "VND", Decimal("1"))
+            for day in Month(2015, 2).dates()]
     with pytest.raises(NoRuleApplies, match="category vnd_short, maintenance month 2015-03"):
         engine.evaluate("2015-03", institutions=[inst], balances=rows)

@@ -20,7 +20,8 @@ def test_example_a_other_ci_agribank_and_transferee(capsys):
                         "--balances", W / "balances_a.csv", "--period", "2025-10")
     assert money(out["A-OTHER"]["required"]) == {"VND": D("1700000000000"), "USD": D("46100000.00")}
     assert money(out["A-AGRI"]["required"]) == {"VND": D("1700000000000"), "USD": D("40100000.00")}
-    assert money(out["A-TRANSFEREE"]["required"]) == {"VND": D("850000000000"), "USD": D("23050000.00")}
+    assert money(out["A-TRANSFEREE"]["required"]) == {"VND": D("850000000000"),
+                                                      "USD": D("23050000.00")}
     reduced = {ln["category"]: ln for ln in out["A-TRANSFEREE"]["lines"]}
     assert reduced["fx_short"]["ratio"] == "0.04"
     assert reduced["fx_short"]["reductions"] == ["c30-art7-2025"]

@@ -60,11 +60,13 @@ INPUT_CASES = {
     "float or junk ratio": (["--institutions", BAD / "float_ratio.json"],
                             ["float_ratio.json", "proposed_vnd_ratios"]),
     "duplicate institution": (["--institutions", BAD / "duplicate_institution.yaml"],
-                              ["duplicate_institution.yaml:2: 1.id", "duplicate institution id 'X1'"]),
+                              ["duplicate_institution.yaml:2: 1.id",
+                               "duplicate institution id 'X1'"]),
     "negative balance": (["--balances", BAD / "negative_balance.csv"],
                          ["negative_balance.csv:3: amount", "negative balance -5"]),
     "bad header": (["--balances", BAD / "bad_header.csv"],
-                   ["bad_header.csv:1:", "header must be exactly institution_id,date,category,currency,amount"]),
+                   ["bad_header.csv:1:", "header must be exactly "
+                                         "institution_id,date,category,currency,amount"]),
     "unknown category": (["--balances", BAD / "unknown_category.csv"],
                          ["unknown_category.csv:2: category", "unknown category 'vnd_savings'"]),
     "malformed amount": (["--balances", BAD / "bad_amount.csv"],
@@ -74,22 +76,26 @@ INPUT_CASES = {
                               ["duplicate_row.csv:3:", "as line 2"]),
     "bad date": (["--balances", BAD / "bad_date.csv"],
                  ["bad_date.csv:2: date", "is not a date YYYY-MM-DD"]),
-    "extra column": (["--balances", BAD / "extra_column.csv"], ["extra_column.csv:3:", "expected 5 columns"]),
+    "extra column": (["--balances", BAD / "extra_column.csv"],
+                     ["extra_column.csv:3:", "expected 5 columns"]),
     "missing first day": (["--balances", BAD / "missing_first_day.csv"],
                           ["no balances on 2025-09-01 and none before it"]),
     "VND in an FX category": (["--balances", BAD / "vnd_in_fx_category.csv"],
                               ["category fx_short cannot hold VND deposits"]),
-    "missing FX rate": (["--balances", BAD / "eur_balance.csv", "--fx-rates", BAD / "fx_without_eur.csv"],
+    "missing FX rate": (["--balances", BAD / "eur_balance.csv",
+                         "--fx-rates", BAD / "fx_without_eur.csv"],
                         ["no balance-sheet rate for EUR dated in 2025-09"]),
-    "zero FX rate": (["--balances", BAD / "eur_balance.csv", "--fx-rates", BAD / "fx_zero_rate.csv"],
+    "zero FX rate": (["--balances", BAD / "eur_balance.csv",
+                      "--fx-rates", BAD / "fx_zero_rate.csv"],
                      ["fx_zero_rate.csv:2: vnd_per_unit", "must be positive"]),
     "no holdings for the institution": (["--holdings", BAD / "holdings_other_bank.csv"],
                                         ["no central-bank holdings for institution X1"]),
     "file not found": (["--balances", BAD / "nope.csv"], ["nope.csv: file not found"]),
     "period malformed": (["--period", "2025-13"], ["period:", "expected YYYY-MM"]),
     "period before the pack": (["--period", "2010-05"], ["no ruleset in force for 2010-05"]),
-    "policy bank before 2025-10": (["--institutions", BAD / "policy_bank.yaml", "--period", "2024-05"],
-                                   ["institution VBSP (class policy_bank)", "set by the Government"]),
+    "policy bank before 2025-10": (
+        ["--institutions", BAD / "policy_bank.yaml", "--period", "2024-05"],
+        ["institution VBSP (class policy_bank)", "set by the Government"]),
     "proposed ratio below the floor": (["--institutions", BAD / "below_floor.yaml"],
                                        ["proposed ratio 0.0014 is below the floor 0.0015",
                                         "Circular 14/2018/TT-NHNN"]),
@@ -101,7 +107,7 @@ def test_bad_input_file_is_one_line_error(case, capsys):
     overrides, needles = INPUT_CASES[case]
     args = {"--institutions": OK_BANK, "--balances": OK_BAL, "--period": "2025-10"}
     extra = []
-    for flag, value in zip(overrides[::2], overrides[1::2]):
+    for flag, value in zip(overrides[::2], overrides[1::2], strict=True):
         if flag in args:
             args[flag] = value
         else:

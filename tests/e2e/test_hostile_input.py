@@ -109,7 +109,8 @@ CASES: dict[str, Case] = {
                                   "invalid YAML"),
     "pack: unclosed quote": case("pack", "pack/unclosed_quote.yaml", "extra.yaml:", "invalid YAML"),
     "pack: amount with underscores": case("pack", "pack/amount_underscore.yaml",
-                                          "extra.yaml:7: allowances.0.amount", "'1_000'", NOT_WHOLE),
+                                          "extra.yaml:7: allowances.0.amount", "'1_000'",
+                                          NOT_WHOLE),
     "pack: octal amount": case("pack", "pack/amount_octal.yaml",
                                "extra.yaml:7: allowances.0.amount", "'010'", "no leading zero"),
     "pack: hexadecimal amount": case("pack", "pack/amount_hex.yaml",
@@ -263,10 +264,10 @@ CASES: dict[str, Case] = {
                                           "latin1.json:1:", "not UTF-8 text (byte 0xE2)"),
     "institutions: JSON NUL in an id": case("institutions", "institutions/nul_in_id.json",
                                             "nul_in_id.json: 0.id", "U+0000"),
-    "institutions: YAML with a byte-order mark is read": case("institutions", "institutions/bom.yaml",
-                                                              code=0),
-    "institutions: JSON with a byte-order mark is read": case("institutions", "institutions/bom.json",
-                                                              code=0),
+    "institutions: YAML with a byte-order mark is read": case("institutions",
+                                                              "institutions/bom.yaml", code=0),
+    "institutions: JSON with a byte-order mark is read": case("institutions",
+                                                              "institutions/bom.json", code=0),
     # --- balances CSV ---
     "balances: Latin-1": case("balances", "balances/latin1.csv", "latin1.csv:3:",
                               "not UTF-8 text (byte 0xE9); save the file as UTF-8"),
@@ -284,8 +285,9 @@ CASES: dict[str, Case] = {
                           "amount_small_exponent.csv:2: amount", "'1e3'", NOT_AMOUNT),
     "balances: space as thousands separator": case("balances", "balances/amount_space.csv",
                                                    "amount_space.csv:2: amount", "'1 000'"),
-    "balances: comma as thousands separator": case("balances", "balances/amount_thousands_comma.csv",
-                                                   "amount_thousands_comma.csv:2: amount", "'1,000'"),
+    "balances: comma as thousands separator": case(
+        "balances", "balances/amount_thousands_comma.csv", "amount_thousands_comma.csv:2: amount",
+        "'1,000'"),
     "balances: NaN": case("balances", "balances/amount_nan.csv", "amount_nan.csv:2: amount",
                           "'NaN'"),
     "balances: Infinity": case("balances", "balances/amount_infinity.csv",
@@ -389,7 +391,8 @@ CASES: dict[str, Case] = {
 
 def _pack_copy(tmp_path: Path, scenarios: bool = False) -> Path:
     pack = tmp_path / "pack"
-    shutil.copytree(VN_PACK, pack, ignore=None if scenarios else shutil.ignore_patterns("scenarios"))
+    shutil.copytree(VN_PACK, pack,
+                    ignore=None if scenarios else shutil.ignore_patterns("scenarios"))
     return pack
 
 
@@ -535,25 +538,35 @@ def _xlsx(sheet: bytes, *, deflate: bool = True):
         path.parent.mkdir(exist_ok=True)
         parts = {
             "[Content_Types].xml": (
-                b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-                b'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
-                b'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-                b'<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+                b'<?xml version="1.0"?><Types '
+                b'xmlns="http://schemas.openxmlformats.org/package/2006/'
+                b'content-types"><Default Extension="rels" '
+                b'ContentType="application/vnd.openxmlformats-'
+                b'package.relationships+xml"/><Default Extension="xml" '
+                b'ContentType="application/xml"/>'
+                b'<Override PartName="/xl/workbook.xml" '
+                b'ContentType="application/vnd.openxmlformats-'
                 b'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
-                b'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                b'sheet1.xml" '
+                b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
                 b'worksheet+xml"/></Types>'),
             "_rels/.rels": (
-                b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-                b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                b'<?xml version="1.0"?><Relationships '
+                b'xmlns="http://schemas.openxmlformats.org/package/'
+                b'2006/relationships"><Relationship Id="rId1" '
+                b'Type="http://schemas.openxmlformats.org/'
                 b'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
                 b'</Relationships>'),
             "xl/workbook.xml": (
-                b'<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                b'<?xml version="1.0"?><workbook '
+                b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
                 b'2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
                 b'<sheets><sheet name="table" sheetId="1" r:id="rId1"/></sheets></workbook>'),
             "xl/_rels/workbook.xml.rels": (
-                b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
-                b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                b'<?xml version="1.0"?><Relationships '
+                b'xmlns="http://schemas.openxmlformats.org/package/'
+                b'2006/relationships"><Relationship Id="rId1" '
+                b'Type="http://schemas.openxmlformats.org/'
                 b'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
                 b'</Relationships>'),
             "xl/worksheets/sheet1.xml": sheet,
@@ -616,8 +629,8 @@ SPECIAL: dict[str, Special] = {
     # FIFOs: reading one blocks until a writer comes, i.e. forever
     "pack: FIFO named zz.yaml": special("pack", _fifo, "zz.yaml", "zz.yaml: is a named pipe (FIFO)",
                                         "expected a regular file", subprocess=True),
-    "institutions: FIFO": special("institutions", _fifo, "banks.yaml", "banks.yaml: is a named pipe",
-                                  subprocess=True),
+    "institutions: FIFO": special("institutions", _fifo, "banks.yaml",
+                                  "banks.yaml: is a named pipe", subprocess=True),
     "balances: FIFO": special("balances", _fifo, "balances.csv", "balances.csv: is a named pipe",
                               subprocess=True),
     "mapping: FIFO": special("mapping", _fifo, "mapping.yaml", "mapping.yaml: is a named pipe",
@@ -636,8 +649,8 @@ SPECIAL: dict[str, Special] = {
                                                   "banks.yaml: is a device", subprocess=True),
     "balances: symlink to /dev/zero": special("balances", _dev_zero, "balances.csv",
                                               "balances.csv: is a device", subprocess=True),
-    "fx rates: symlink to /dev/zero": special("fx_rates", _dev_zero, "fx.csv", "fx.csv: is a device",
-                                              subprocess=True),
+    "fx rates: symlink to /dev/zero": special("fx_rates", _dev_zero, "fx.csv",
+                                              "fx.csv: is a device", subprocess=True),
     # workbook bombs
     "table: XML entity bomb in a sheet": special("table", _xlsx(XML_BOMB), "table.xlsx",
                                                  "table.xlsx:", "cannot read the workbook",
@@ -696,9 +709,9 @@ def run_bounded(args: list[str]) -> tuple[int, str, str]:
     """``rrr ARGS`` in a child with an address-space limit and a hang guard."""
     env = {k: v for k, v in os.environ.items() if k != "RRR_DEBUG"}
     try:
-        done = subprocess.run([sys.executable, "-m", "rrr_engine.cli.main", *args], capture_output=True,
-                              text=True, timeout=HANG_GUARD, preexec_fn=_limited, env=env,
-                              cwd=ROOT)
+        done = subprocess.run([sys.executable, "-m", "rrr_engine.cli.main", *args],
+                              capture_output=True, text=True, timeout=HANG_GUARD,
+                              preexec_fn=_limited, env=env, cwd=ROOT)
     except subprocess.TimeoutExpired:
         pytest.fail(f"rrr {' '.join(args)} still running after {HANG_GUARD} s: it hangs")
     return done.returncode, done.stdout, done.stderr

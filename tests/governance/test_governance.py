@@ -161,7 +161,8 @@ def test_proposing_a_version_already_awaiting_a_checker_is_refused(db_url, pack,
 
 
 def test_proposing_the_approved_version_again_is_refused(db_url, pack, capsys):
-    assert propose(capsys, db_url, pack)[0] == 0 and approve(capsys, db_url, "--rules", pack)[0] == 0
+    assert propose(capsys, db_url, pack)[0] == 0
+    assert approve(capsys, db_url, "--rules", pack)[0] == 0
     code, _, err = propose(capsys, db_url, pack, by="carol")
     assert code == 2 and "is already approved (by bob on " in err
 

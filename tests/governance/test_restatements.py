@@ -110,7 +110,8 @@ def test_the_restatement_report_lists_old_new_difference_packs_and_rule(stored, 
                          "Decision 9999",
                          "--csv", tmp_path / "restated.csv")
     assert code == 0, err
-    rows = list(csv.DictReader(io.StringIO((tmp_path / "restated.csv").read_text(encoding="utf-8-sig"))))
+    text = (tmp_path / "restated.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
     # the requirement of 2025-10 moved too, but was never submitted: no restatement row
     assert {(r["stage"], r["category"], r["figure"]) for r in rows} == {
         ("close", "vnd_short", "required"), ("close", "total", "required"),
@@ -161,8 +162,8 @@ def test_reevaluate_writes_new_versions_only_where_figures_change(stored, tmp_pa
     with Storage.open(db) as store:
         runs = store.runs()[-2:]
     from rrr_engine.rules.pack import load_pack
-    assert [(r["ruleset_sha256"], r["outcome"], r["mode"], r["ruleset_approval"]) for r in runs] == [
-        (load_pack(amended).sha256, "ok", "demo", "unreviewed")] * 2
+    assert [(r["ruleset_sha256"], r["outcome"], r["mode"], r["ruleset_approval"])
+            for r in runs] == [(load_pack(amended).sha256, "ok", "demo", "unreviewed")] * 2
 
 
 def test_reevaluate_keeps_to_the_periods_asked_for(stored, tmp_path, capsys):

@@ -79,7 +79,8 @@ class Collector:
 def run_nightly(url, plugins, sources, days=None, reports=None):
     engine = Engine(VN_PACK, plugins=plugins, entry_points=False)
     with Storage.open(url) as store:
-        return NightlyJob(engine, store, sources, reports_dir=reports).run(days or nd.dates(START, END))
+        job = NightlyJob(engine, store, sources, reports_dir=reports)
+        return job.run(days or nd.dates(START, END))
 
 
 def close_of(url, month):
@@ -89,7 +90,8 @@ def close_of(url, month):
 
 def test_hook_rrr_institutions(tmp_path):
     engine = Engine(VN_PACK, plugins=[HostBank()], entry_points=False)
-    assert [i.id for i in engine.hooks.institutions({"host_bank": True})] == ["BANK1", "BANK2", "BANK3"]
+    assert [i.id for i in engine.hooks.institutions({"host_bank": True})] == [
+        "BANK1", "BANK2", "BANK3"]
     with pytest.raises(PluginError, match="no plugin provides institutions"):
         engine.hooks.institutions({})
 
@@ -168,7 +170,8 @@ def test_hook_rrr_report_written(tmp_path):
     assert sorted(september[3:]) == [
         ("rrr_2025-09.xlsx", "xlsx"), ("rrr_2025-09_BANK1_holdings.png", "chart_png"),
         ("rrr_2025-09_BANK2_holdings.png", "chart_png"),
-        ("rrr_2025-09_dtbb001.csv", "dtbb001_csv"), ("rrr_2025-09_obligation.csv", "obligation_csv"),
+        ("rrr_2025-09_dtbb001.csv", "dtbb001_csv"),
+        ("rrr_2025-09_obligation.csv", "obligation_csv"),
         ("rrr_2025-09_requirement.csv", "requirement_csv")]
 
 

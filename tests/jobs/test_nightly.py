@@ -208,9 +208,9 @@ def test_restating_a_day_stores_new_result_versions_and_keeps_the_old(db_url, tm
     assert "2025-09-15  snapshot restated; requirement 2025-10: BANK1 v2\n" in out
     with Storage.open(db_url) as store, store.transaction() as conn:
         v2 = latest(conn, "BANK1", "2025-10", "requirement")
-        versions = conn.execute(select(schema.RESULTS.c.result_version, schema.RESULTS.c.as_of).where(
-            schema.RESULTS.c.institution_id == "BANK1",
-            schema.RESULTS.c.maintenance_period == "2025-10")).all()
+        r = schema.RESULTS.c
+        versions = conn.execute(select(r.result_version, r.as_of).where(
+            r.institution_id == "BANK1", r.maintenance_period == "2025-10")).all()
         log = conn.execute(select(schema.RESTATEMENTS)).one()
         bank2 = latest(conn, "BANK2", "2025-10", "requirement")
     assert sorted(tuple(v) for v in versions) == [(1, dt.date(2025, 10, 1)), (2, day)]
@@ -225,7 +225,8 @@ def test_restating_a_day_stores_new_result_versions_and_keeps_the_old(db_url, tm
 def test_restating_holdings_recloses_the_month_and_raises_the_alert_again(tmp_path, capsys):
     feed, db = nd.write_feed(tmp_path / "feed", START, END), f"sqlite:///{tmp_path}/r.sqlite"
     assert nightly(capsys, db, feed, "--from", str(START), "--to", str(END))[0] == 3
-    day, override = dt.date(2025, 9, 22), {(("BANK1", "VND"), dt.date(2025, 9, 22)): D("1400000000000")}
+    day = dt.date(2025, 9, 22)
+    override = {(("BANK1", "VND"), day): D("1400000000000")}
     nd.write_feed(tmp_path / "feed", START, END, override=override)
     code, out, err = nightly(capsys, db, feed, "--date", str(day), "--restate")
     assert code == 3, err
@@ -298,6 +299,7 @@ def test_progress_bar_only_when_asked(tmp_path, capsys):
     feed, db = nd.write_feed(tmp_path / "feed", START, END), f"sqlite:///{tmp_path}/r.sqlite"
     _, _, err = nightly(capsys, db, feed, "--from", "2025-08-01", "--to", "2025-08-03")
     assert "\r[" not in err  # stderr is not a terminal under pytest
-    _, _, err = nightly(capsys, db, feed, "--from", "2025-08-04", "--to", "2025-08-06", "--progress")
+    _, _, err = nightly(capsys, db, feed, "--from", "2025-08-04", "--to", "2025-08-06",
+                        "--progress")
     assert "\r[##########....................] 1/3  2025-08-04" in err
     assert "3/3  2025-08-06  done" in err

@@ -34,7 +34,8 @@ def test_calendar_periods_are_required_and_closed_at_their_boundaries(db_url, tm
     f = feed(tmp_path / "feed")
     code, out, err = rrr(capsys, "nightly", "--from", str(START), "--to", str(END), "--db", db_url,
                          "--rules", TINY, "--institutions", f / "banks.yaml", "--balances",
-                         f / "balances.csv", "--holdings", f / "holdings.csv", "--out", tmp_path / "out")
+                         f / "balances.csv", "--holdings", f / "holdings.csv",
+                         "--out", tmp_path / "out")
     assert code == 3, err  # P2 is short
     assert out.splitlines()[:4] == [
         "2024-01-10  snapshot new; requirement P1: B v1",

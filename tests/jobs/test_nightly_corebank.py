@@ -53,9 +53,10 @@ def _without_holdings(folder):
     return path
 
 
-def test_nightly_over_the_core_bank_stores_the_same_on_sqlite_and_postgresql(tmp_path, postgres_url):
-    on_sqlite = nightly(f"sqlite:///{tmp_path / 'bank.sqlite'}", f"sqlite:///{tmp_path / 'rrr.sqlite'}",
-                        tmp_path / "s")
+def test_nightly_over_the_core_bank_stores_the_same_on_sqlite_and_postgresql(tmp_path,
+                                                                            postgres_url):
+    on_sqlite = nightly(f"sqlite:///{tmp_path / 'bank.sqlite'}",
+                        f"sqlite:///{tmp_path / 'rrr.sqlite'}", tmp_path / "s")
     names = [pgcluster.unique_db_name(n) for n in ("bank", "results")]
     try:
         bank, results = (pgcluster.create_database(postgres_url, n) for n in names)

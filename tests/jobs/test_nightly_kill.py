@@ -37,7 +37,8 @@ def command(db, feed):
 
 
 def environment(kill_after=None):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     env.pop("RRR_TEST_KILL_AFTER", None)
     if kill_after is not None:
         env["RRR_TEST_KILL_AFTER"] = str(kill_after)
@@ -77,11 +78,16 @@ def stored_rows(db, before=None):
     with Storage.open(db) as store, store.transaction() as conn:
         q = select(func.coalesce(func.sum(days.c.balance_rows + days.c.fx_rows
                                           + days.c.holding_rows + 1), 0))
-        total = conn.execute(q if before is None else q.where(days.c.business_date < before)).scalar_one()
+        if before is not None:
+            q = q.where(days.c.business_date < before)
+        total = conn.execute(q).scalar_one()
         for table in (results, schema.RESULT_LINES, schema.RESULT_AVERAGES):
             on = and_(*[table.c[k] == results.c[k] for k in schema.RESULT_KEY])
-            q = select(func.count()).select_from(table if table is results else table.join(results, on))
-            total += conn.execute(q if before is None else q.where(results.c.as_of < before)).scalar_one()
+            q = select(func.count()).select_from(
+                table if table is results else table.join(results, on))
+            if before is not None:
+                q = q.where(results.c.as_of < before)
+            total += conn.execute(q).scalar_one()
     return int(total)
 
 

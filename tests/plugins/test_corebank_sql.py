@@ -132,7 +132,7 @@ def _flat_bank(url: str, extra_accounts=(), extra_balances=()) -> sa.Engine:
     cols = ["id", "inst", "ccy", "gl", "term", "dtype", "margin", "ovs", "escrow"]
     with engine.begin() as conn:
         conn.execute(ACCT.insert(),
-                     [dict(zip(cols, a[:9])) for a in ACCOUNTS + list(extra_accounts)])
+                     [dict(zip(cols, a[:9], strict=True)) for a in ACCOUNTS + list(extra_accounts)])
         conn.execute(BAL.insert(), [{"id": a[0], "d": D1, "amt": a[9]} for a in ACCOUNTS])
         # The next day differs, so a missing date filter would show in every total.
         conn.execute(BAL.insert(), [{"id": a[0], "d": D2, "amt": a[9] + 7} for a in ACCOUNTS])
@@ -244,7 +244,7 @@ def test_unmatched_account_is_an_error_with_count_and_example(db_url, flat_mappi
     engine.dispose()
     assert ("2 account(s) with a balance on 2025-09-30 match no classification rule"
             in str(err.value))
-    assert err.value.account_id == 90
+    assert err.value.context["account_id"] == 90
 
 
 def test_unmatched_exclude_leaves_them_out(db_url, flat_mapping):
@@ -265,7 +265,8 @@ def test_negative_balance_names_account_and_date(db_url, flat_mapping):
     engine.dispose()
     message = str(err.value)
     assert "account 11 has a negative end-of-day balance of -2.50 USD on 2025-09-30" in message
-    assert "\n" not in message and (err.value.account_id, err.value.date) == (11, D1)
+    assert "\n" not in message
+    assert (err.value.context["account_id"], err.value.context["date"]) == (11, D1)
 
 
 def test_negative_balance_of_an_excluded_account_does_not_stop_the_run(db_url, flat_mapping):

@@ -30,7 +30,8 @@ def reports(request, tmp_path_factory):
     sources = nd.write_feed(folder / "feed", START, END)
     engine = Engine(VN_PACK, entry_points=False)
     with Storage.open(url) as store:
-        summary = NightlyJob(engine, store, sources, reports_dir=folder / "out").run(nd.dates(START, END))
+        job = NightlyJob(engine, store, sources, reports_dir=folder / "out")
+        summary = job.run(nd.dates(START, END))
     return SimpleNamespace(url=url, engine=engine, dir=folder / "out", summary=summary)
 
 
@@ -52,8 +53,10 @@ def test_files_of_each_month(reports):
 
 def test_dtbb001_csv_is_the_computation_months_average_per_category_and_currency(reports):
     rows = read_csv(reports.dir / "2025-10" / "rrr_2025-10_dtbb001.csv")
-    got = {(r["institution_id"], r["category"], r["currency"]): D(r["average_balance"]) for r in rows}
-    want = {key: nd.presented(nd.average(lambda d, k=key: nd.balance(k, d), 2025, 9), PLACES[key[2]])
+    got = {(r["institution_id"], r["category"], r["currency"]): D(r["average_balance"])
+           for r in rows}
+    want = {key: nd.presented(nd.average(lambda d, k=key: nd.balance(k, d), 2025, 9),
+                              PLACES[key[2]])
             for key in nd.BALANCE_BASES}
     assert got == want
     assert {r["computation_period"] for r in rows} == {"2025-09"}
@@ -77,7 +80,8 @@ def test_obligation_csv_against_independent_figures(reports):
     usd_req = nd.expected_required("BANK1", 2025, 9)["USD"]
     usd_held = nd.expected_held("BANK1", "USD", 2025, 9)
     assert usd["outcome"] == "compliant"
-    assert D(usd["excess"]) == nd.presented(usd_held - usd_req, 2) and D(usd["shortfall"]) == D("0.00")
+    assert D(usd["excess"]) == nd.presented(usd_held - usd_req, 2)
+    assert D(usd["shortfall"]) == D("0.00")
     assert rows[("BANK2", "VND")]["outcome"] == "compliant"
 
 
@@ -85,7 +89,8 @@ def test_requirement_csv_lines_carry_rule_and_citation(reports):
     rows = read_csv(reports.dir / "2025-10" / "rrr_2025-10_requirement.csv")
     line = next(r for r in rows if r["institution_id"] == "BANK2" and r["category"] == "fx_long")
     base = nd.average(lambda d: nd.balance(("BANK2", "fx_long", "USD"), d), 2025, 9)
-    assert (line["reserve_currency"], line["ratio"], line["rule"]) == ("USD", "0.05", "d1158-2977-2025")
+    assert (line["reserve_currency"], line["ratio"], line["rule"]) == ("USD", "0.05",
+                                                                       "d1158-2977-2025")
     assert D(line["average_base"]) == nd.presented(base, 2)
     assert D(line["required"]) == nd.presented(base * Fraction(5, 100), 2)
     # the table in force is Decision 1158 as amended by Decision 2977: both are cited
@@ -103,8 +108,8 @@ def test_xlsx_reopens_with_formatted_sheets_matching_the_csv(reports):
     assert all(c.font.bold for c in ws[1]) and ws.freeze_panes == "A2"
     assert ws.auto_filter.ref.startswith("A1:")
     csv_rows = read_csv(reports.dir / "2025-09" / "rrr_2025-09_obligation.csv")
-    for row, want in zip(ws.iter_rows(min_row=2), csv_rows):
-        cells = dict(zip(header, row))
+    for row, want in zip(ws.iter_rows(min_row=2), csv_rows, strict=True):
+        cells = dict(zip(header, row, strict=True))
         ccy = cells["Reserve currency"].value
         assert ccy == want["reserve_currency"]
         for col in ("Required", "Held", "Excess", "Shortfall", "Interest"):

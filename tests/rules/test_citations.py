@@ -36,7 +36,8 @@ def test_the_table_format_of_evaluate_cites_the_amendment(capsys):
     assert code == 0, err
     assert f"  law: {AMENDED}\n" in out
     # the reduction in force from 2025-10 is Circular 30 Art. 7 as amended by Circular 23
-    assert "  law: Circular 30/2019/TT-NHNN, Art. 7, as amended by Circular 23/2025/TT-NHNN\n" in out
+    assert ("  law: Circular 30/2019/TT-NHNN, Art. 7, as amended by Circular 23/2025/TT-NHNN\n"
+            in out)
 
 
 def test_before_the_amendment_only_the_original_is_cited(capsys, tmp_path):
@@ -56,7 +57,8 @@ def test_the_pack_writer_keeps_amended_by_in_both_layouts():
     table = next(t for t in pack.ratios if t.id == "d1158-2977-2025")
     cats = list(pack.header.categories)
     flow = render_table(table, cats)
-    assert flow[3:5] == ['    citation: {document: "Decision 1158/QĐ-NHNN of 29/5/2018", article: "1",',
+    assert flow[3:5] == ['    citation: {document: "Decision 1158/QĐ-NHNN of 29/5/2018", article: '
+                         '"1",',
                          '               amended_by: ["Decision 2977/QĐ-NHNN (2025)"]}']
     block = render_table(table, cats, layout=Layout(citation_block=True))
     assert '      amended_by: ["Decision 2977/QĐ-NHNN (2025)"]' in block
@@ -72,7 +74,8 @@ def test_a_placeholder_amending_document_fails_the_check(tmp_path):
     text = ratios.read_text(encoding="utf-8")
     ratios.write_text(text.replace('amended_by: ["Decision 2977/QĐ-NHNN (2025)"]',
                                    'amended_by: ["TBD"]'), encoding="utf-8")
-    line = text.splitlines().index('               amended_by: ["Decision 2977/QĐ-NHNN (2025)"]}') + 1
+    amended = '               amended_by: ["Decision 2977/QĐ-NHNN (2025)"]}'
+    line = text.splitlines().index(amended) + 1
     found = [str(i) for i in check_pack(pack).issues if i.is_error]
     assert found == [f"{ratios}:{line}: ratios.3.citation.amended_by.0: citation amended_by 'TBD' "
                      "is a placeholder; name the amending document"]

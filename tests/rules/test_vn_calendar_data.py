@@ -271,7 +271,8 @@ ANNOUNCED_BREAKS = [
     (date(2026, 2, 14), date(2026, 2, 22)),  # Tết 2026
     (date(2026, 8, 29), date(2026, 9, 2)),   # National Day 2026
 ]
-ANNOUNCED_WORKING_WEEKEND = [date(2024, 5, 4), date(2025, 4, 26), date(2026, 1, 10), date(2026, 8, 22)]
+ANNOUNCED_WORKING_WEEKEND = [date(2024, 5, 4), date(2025, 4, 26), date(2026, 1, 10),
+                             date(2026, 8, 22)]
 
 
 def _working_day_checker(holidays, working_weekend):

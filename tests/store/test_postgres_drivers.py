@@ -32,7 +32,8 @@ def test_the_test_server_hands_out_plain_postgresql_urls(postgres_url):
 def test_the_results_database_round_trips_exact_amounts_through_each_driver(
         fresh_pg_url, drivername):
     amounts = [D("12345678901234567890.123456789"), D("0.000000000000000001"), D("1E+3")]
-    rows = [BalanceRow("B", DAY, "fx_short", ccy, a) for ccy, a in zip(("USD", "EUR", "JPY"), amounts)]
+    rows = [BalanceRow("B", DAY, "fx_short", ccy, a)
+            for ccy, a in zip(("USD", "EUR", "JPY"), amounts, strict=True)]
     snap = DaySnapshot.of(DAY, rows, [FxRate(DAY, "USD", D("26000.123456789012345678901"))], None)
     with Storage.open(_through(fresh_pg_url, drivername)) as store:
         assert store.engine.dialect.driver == DRIVERS[drivername]

@@ -134,7 +134,8 @@ def test_a_version_3_store_keeps_its_rates_and_averages_under_the_neutral_names(
 
 def test_snapshot_amounts_round_trip_exactly(store):
     rows = [BalanceRow("B", DAY, "vnd_short", "VND", a) for a in AWKWARD[:1]] + [
-        BalanceRow("B", DAY, "fx_short", ccy, a) for ccy, a in zip(("USD", "EUR", "JPY"), AWKWARD[1:])]
+        BalanceRow("B", DAY, "fx_short", ccy, a)
+        for ccy, a in zip(("USD", "EUR", "JPY"), AWKWARD[1:], strict=True)]
     snap = DaySnapshot.of(DAY, rows, [FxRate(DAY, "USD", D("26000.123456789012345678901"))],
                           [HoldingRow("B", DAY, "VND", D("1800000000000.5"))])
     with store.transaction() as conn:

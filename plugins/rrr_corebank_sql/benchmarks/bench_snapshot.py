@@ -28,8 +28,10 @@ import tempfile
 import time
 import tracemalloc
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -170,7 +172,7 @@ def _peak_rss_kib() -> float:
     return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
-def _agree(ours: list, theirs: list, minor_units: dict[str, int]) -> None:
+def _agree(ours: list[Any], theirs: Sequence[Any], minor_units: dict[str, int]) -> None:
     """Both queries must report the same totals, or the timing compares different work."""
     mine = {(r.institution_id, r.category, r.currency): r.amount for r in ours}
     hand: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)

@@ -1,12 +1,12 @@
 """Reading a mapping file: YAML to :class:`~rrr_corebank_sql.mapping.Mapping`, with lines.
 
 It owns turning every problem in the file (YAML syntax, a duplicate key, a pydantic error, a
-cross-section check) into one :class:`rrr_engine.errors.InputError` reading
-``file:line: key: problem``. The file is read and composed by :mod:`rrr_engine.rules.yamlsrc`, the
-engine's bounded reader (regular files only, size, depth and alias limits, duplicate keys
-refused with both lines), exactly as rule packs and institutions files are. The YAML node tree (``compose``) keeps each key's position, so a
-pydantic error location such as ``('classification', 3, 'currency')`` is walked down that tree
-to the line the person editing the file must look at.
+cross-section check) into one :class:`rrr_engine.errors.InputError` reading ``file:line: key:
+problem``. The file is read and composed by :mod:`rrr_engine.rules.yamlsrc`, the engine's bounded
+reader (regular files only, size, depth and alias limits, duplicate keys refused with both lines),
+exactly as rule packs and institutions files are. The YAML node tree (``compose``) keeps each key's
+position, so a pydantic error location such as ``('classification', 3, 'currency')`` is walked down
+that tree to the line the person editing the file must look at.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from rrr_engine.errors import InputError
 from rrr_engine.rules.yamlsrc import MAX_BYTES, compose_text
@@ -98,7 +99,7 @@ def _dotted(loc: Loc) -> str:
     return out
 
 
-def _explain(error: dict[str, Any], loc: Loc) -> str:
+def _explain(error: ErrorDetails, loc: Loc) -> str:
     """A message for people editing YAML, not for Python programmers."""
     kind = error["type"]
     if kind == "extra_forbidden":

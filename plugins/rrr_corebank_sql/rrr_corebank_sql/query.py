@@ -210,7 +210,8 @@ def holdings(connection: sa.Connection, mapping: Mapping, start: dt.date,
     h = mapping.holdings
     if h is None:
         raise InputError("the mapping has no holdings section", field="holdings")
-    cols = [sa.column(h.date, sa.Date()), sa.column(h.currency), sa.column(h.amount)]
+    cols: list[sa.ColumnClause[Any]] = [sa.column(h.date, sa.Date()), sa.column(h.currency),
+                                        sa.column(h.amount)]
     if h.institution_column:
         cols.append(sa.column(h.institution_column, sa.String()))
     t = sa.table(h.table, *cols, schema=h.db_schema)

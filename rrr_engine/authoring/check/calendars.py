@@ -17,6 +17,7 @@ from rrr_engine.rules.issues import Issue, Locator
 from rrr_engine.rules.spans import inside_listed, periods_phrase, rule_span, starting_in
 
 if TYPE_CHECKING:
+    from rrr_engine.rules.calendars import CalendarPeriods
     from rrr_engine.rules.pack import RulePack
 
 __all__ = ["calendar_issues"]
@@ -26,15 +27,16 @@ _SECTIONS = ("ratios", "exemptions", "reductions", "allowances", "interest", "da
 
 def calendar_issues(pack: RulePack, loc: Locator) -> list[Issue]:
     """Rules in force for no listed period, mid-period boundaries, periods before the pack."""
-    if pack.periods.kind == "monthly":
+    periods = pack.periods
+    if periods.kind == "monthly":
         return []
     issues: list[Issue] = []
     for section in _SECTIONS:
         for index, rule in enumerate(getattr(pack, section)):
-            issues += _rule_issues(pack, loc, section, index, rule)
-    early = [p for p in pack.periods.periods if pack.versions and p.first < pack.versions[0]]
+            issues += _rule_issues(periods, loc, section, index, rule)
+    early = [p for p in periods.periods if pack.versions and p.first < pack.versions[0]]
     if early:
-        first = pack.periods.periods.index(early[0])
+        first = periods.periods.index(early[0])
         issues.append(loc.issue(
             "note", "before_first_version", "periods", ("maintenance", first),
             f"periods.maintenance.{first}",
@@ -44,9 +46,10 @@ def calendar_issues(pack: RulePack, loc: Locator) -> list[Issue]:
     return issues
 
 
-def _rule_issues(pack: RulePack, loc: Locator, section: str, index: int, rule: Any) -> list[Issue]:
-    periods = pack.periods
+def _rule_issues(periods: CalendarPeriods, loc: Locator, section: str, index: int,
+                 rule: Any) -> list[Issue]:
     span = rule_span(rule.effective, periods.kind)
+    first_day, last_day = rule.effective.first_day, rule.effective.last_day  # the span's days
     key = f"{section}.{rule.id}"
     governed = starting_in(periods, span)
     if not governed:
@@ -63,15 +66,15 @@ def _rule_issues(pack: RulePack, loc: Locator, section: str, index: int, rule: A
             f"in force {span}, but no listed maintenance period starts in it, so no evaluation "
             "uses it; list the periods, or check the dates")]
     out = []
-    inside = periods.containing(span.start)
-    if inside is not None and inside.first != span.start:
+    inside = periods.containing(first_day)
+    if inside is not None and inside.first != first_day:
         out.append(loc.issue(
             "note", "mid_period", section, (index, "effective"), key,
             f"starts {span.start}, inside {periods_phrase([inside])}, which keeps the rules in "
             f"force on its start day: it first applies to {periods_phrase(governed[:1])}"))
-    if span.end is not None:
-        inside = periods.containing(span.end)
-        if inside is not None and inside.last != span.end and inside in governed:
+    if last_day is not None:
+        inside = periods.containing(last_day)
+        if inside is not None and inside.last != last_day and inside in governed:
             out.append(loc.issue(
                 "note", "mid_period", section, (index, "effective"), key,
                 f"ends {span.end}, inside {periods_phrase([inside])}, which started while it "

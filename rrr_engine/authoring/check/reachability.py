@@ -77,7 +77,8 @@ def _condition_issues(pack: RulePack, loc: Locator, section: str, index: int, ru
                       when: When) -> Iterator[Issue]:
     key = f"{section}.{rule.id}"
     if when.status:
-        impossible = [s for s in when.status if s in pack.statuses and not _status_possible(pack, s)]
+        impossible = [s for s in when.status
+                      if s in pack.statuses and not _status_possible(pack, s)]
         if len(impossible) == len(when.status):
             yield loc.issue("error", "unreachable", section, (index, "when", "status"), key,
                             f"can never fire: no event an institution can carry opens status "
@@ -149,7 +150,8 @@ def unreachable_issues(pack: RulePack, loc: Locator) -> list[Issue]:
                 issues.append(loc.issue(
                     "error", "unreachable", "ratios", (t, "rows", r), f"ratios.{table.id}",
                     f"row {r + 1} ({_classes(row.classes)}) can never be used: exempt "
-                    f"unconditionally under {', '.join(sorted(by))} throughout {_span(pack, table)}"))
+                    f"unconditionally under {', '.join(sorted(by))} throughout "
+                    f"{_span(pack, table)}"))
     issues += _proposed_on_bands(pack, loc)
     for version in pack.versions:
         try:

@@ -61,7 +61,8 @@ class CheckReport:
                                  for span, n in version_spans(p))
             lines.append(
                 f"{p.id} ({self.path}, sha256 {p.sha256[:12]}): {counts}; "
-                f"{counted(len(p.ratios), 'ratio table')} over {counted(len(p.header.classes), 'class')} × "
+                f"{counted(len(p.ratios), 'ratio table')} over "
+                f"{counted(len(p.header.classes), 'class')} × "
                 f"{counted(len(p.header.categories), 'category')}, checked from "
                 f"{p.versions[0] if p.versions else '-'} in {counted(len(p.versions), 'version')}"
                 f"{': ' + versions if versions else ''}")

@@ -8,8 +8,8 @@ separated by semicolons::
 
 Each band's ratio applies to the part of the base above the previous band's amount up to and
 including its own (:mod:`rrr_engine.rules.bands`); the last band is ``above`` (optionally followed
-by the previous amount, which must then match). Amounts are exact decimals in the pack's
-domestic currency, in ASCII digits; thousands may be grouped with commas (``16,900,000``). :func:`cell_text`
+by the previous amount, which must then match). Amounts are exact decimals in the pack's domestic
+currency, in ASCII digits; thousands may be grouped with commas (``16,900,000``). :func:`cell_text`
 writes what :func:`parse_cell` reads back to the same value.
 """
 

@@ -1,11 +1,11 @@
 """Reading a decision table (CSV or XLSX) back into a ratio table, with every bad cell named.
 
-Each problem is an issue pointing at its cell, ``file:Sheet!C4: key: problem`` in a workbook
-or ``file:line: C4 (key): problem`` in a CSV, and all of them are collected before anything
-is decided. Cells are read as text; a cell Excel stored as a binary number is refused, since
-it is not exact. A ratio cell is a ratio, ``unset`` or bands (:mod:`rrr_engine.authoring.sheets.cell_text`).
-The effective dates are months in a monthly pack and days (or months) in a calendar pack,
-where a date cell Excel made of a typed day is read as that day.
+Each problem is an issue pointing at its cell, ``file:Sheet!C4: key: problem`` in a workbook or
+``file:line: C4 (key): problem`` in a CSV, and all of them are collected before anything is decided.
+Cells are read as text; a cell Excel stored as a binary number is refused, since it is not exact. A
+ratio cell is a ratio, ``unset`` or bands (:mod:`rrr_engine.authoring.sheets.cell_text`). The
+effective dates are months in a monthly pack and days (or months) in a calendar pack, where a date
+cell Excel made of a typed day is read as that day.
 
 The file is untrusted: it is opened through :mod:`rrr_engine.safe_read` (a regular file of at
 most :data:`MAX_TABLE_BYTES`); a workbook whose parts unpack to more than
@@ -66,7 +66,8 @@ class _Grid:
     """Cells of a CSV or XLSX file with their references, and the issues found reading them."""
 
     def __init__(self, path: Path, calendar: bool = False) -> None:
-        self.path, self.issues, self.calendar = path, [], calendar
+        self.path, self.calendar = path, calendar
+        self.issues: list[Issue] = []
         self.xlsx = path.suffix.lower() == ".xlsx"
         if self.xlsx:
             self.rows, self.sheet = _read_xlsx(path)
@@ -84,9 +85,11 @@ class _Grid:
     def issue(self, r: int, c: int, what: str, problem: str) -> None:
         ref = f"{col(c)}{r + 1}"
         if self.xlsx:
-            self.issues.append(Issue("error", "cell", str(self.path), f"{self.sheet}!{ref}", what, problem))  # type: ignore[arg-type]
+            self.issues.append(Issue("error", "cell", str(self.path), f"{self.sheet}!{ref}", what,
+                                     problem))
         else:
-            self.issues.append(Issue("error", "cell", str(self.path), r + 1, f"{ref} ({what})", problem))
+            self.issues.append(Issue("error", "cell", str(self.path), r + 1, f"{ref} ({what})",
+                                     problem))
 
     def text(self, r: int, c: int, what: str, *, month: bool = False) -> str:
         value = self.raw(r, c)
@@ -148,7 +151,8 @@ def _read_xlsx(path: Path) -> tuple[list[list[Any]], str]:
                                 file=path) from None
         if unpacked > MAX_UNPACKED_BYTES:
             raise RuleFileError(f"the workbook unpacks to {unpacked // MiB} MiB; a decision table "
-                                f"is far smaller (limit {MAX_UNPACKED_BYTES // MiB} MiB)", file=path)
+                                f"is far smaller (limit {MAX_UNPACKED_BYTES // MiB} MiB)",
+                                file=path)
         handle.seek(0)
         try:
             wb = load_workbook(handle, data_only=True, read_only=True)
@@ -206,7 +210,8 @@ def read_table(path: Path, pack: RulePack, amendment: dict[str, tuple[str, str]]
     if amendment is not None:
         amendment.update({k: (f"{col(1)}{labels[k] + 1}", value[k]) for k in AMENDMENT_LABELS
                           if value.get(k)})
-    cats, reason_col = {}, None
+    cats: dict[int, str] = {}  # column -> category
+    reason_col = None
     for c in range(1, len(grid.rows[header])):
         name = grid.text(header, c, "header")
         if name == "unset_reason":
@@ -216,10 +221,12 @@ def read_table(path: Path, pack: RulePack, amendment: dict[str, tuple[str, str]]
         elif name:
             grid.issue(header, c, "header", f"unknown or repeated category {name!r}; the pack's "
                        f"categories: {', '.join(pack.header.categories)}")
-    rows, where = [], {}
+    rows: list[dict[str, Any]] = []
+    where: dict[int, int] = {}  # row of the table -> row of the sheet
     for r in range(header + 1, len(grid.rows)):
         classes = [x.strip() for x in grid.text(r, 0, "classes").split(",") if x.strip()]
-        values = {cat: v for c, cat in cats.items() for present, v in [_cell(grid, r, c, cat)] if present}
+        values = {cat: v for c, cat in cats.items()
+                  for present, v in [_cell(grid, r, c, cat)] if present}
         reason = grid.text(r, reason_col, "unset_reason") if reason_col is not None else ""
         if not classes and not values and not reason:
             continue
@@ -255,7 +262,8 @@ def read_table(path: Path, pack: RulePack, amendment: dict[str, tuple[str, str]]
             head, _, rest = msg.partition(": ")
             if what == "classes" and rest and head in cats.values():  # a row's "cat: problem"
                 c, what, msg = next(k for k, v in cats.items() if v == head), head, rest
-            grid.issue(r, c, what, "required, but empty" if err["type"] in ("missing", "string_too_short") else msg)
+            empty = err["type"] in ("missing", "string_too_short")
+            grid.issue(r, c, what, "required, but empty" if empty else msg)
         table = None
     return (None if grid.issues else table), grid.issues, value.get("pack") or None
 

@@ -1,16 +1,16 @@
 """Ratio tables as decision tables in CSV or XLSX, for staff who author ratios in Excel.
 
-``export_table`` writes one table as a grid: a header note, the table's id, title, effective
-dates (months, or a calendar pack's days) and citation as labelled cells, then one row per
-group of classes and one column per reserve category (plus ``unset_reason``); a tiered cell is
-one text cell listing its bands (:mod:`rrr_engine.authoring.sheets.cell_text`). ``import_table`` reads such a
-grid back (:mod:`rrr_engine.authoring.sheets.reader`: all problems at once, each pointing at its cell),
-writes the table into the pack's ratios file in place (:mod:`rrr_engine.authoring.sheets.writer`), runs
-``rrr rules check`` on the result in a scratch copy, and writes nothing if that fails. Ratios
-and band amounts stay exact: cells are text, a cell Excel stored as a binary number is
-refused with a pointer to it, and ``3%`` means ``0.03``. Exported ``at`` a date, the grid shows
-the figures in force then; imported with ``amendment_from`` filled, the changed cells become
-the table's amendments (:mod:`rrr_engine.authoring.sheets.amend`) and the table's rows stay.
+``export_table`` writes one table as a grid: a header note, the table's id, title, effective dates
+(months, or a calendar pack's days) and citation as labelled cells, then one row per group of
+classes and one column per reserve category (plus ``unset_reason``); a tiered cell is one text cell
+listing its bands (:mod:`rrr_engine.authoring.sheets.cell_text`). ``import_table`` reads such a grid
+back (:mod:`rrr_engine.authoring.sheets.reader`: all problems at once, each pointing at its cell),
+writes the table into the pack's ratios file in place (:mod:`rrr_engine.authoring.sheets.writer`),
+runs ``rrr rules check`` on the result in a scratch copy, and writes nothing if that fails. Ratios
+and band amounts stay exact: cells are text, a cell Excel stored as a binary number is refused with
+a pointer to it, and ``3%`` means ``0.03``. Exported ``at`` a date, the grid shows the figures in
+force then; imported with ``amendment_from`` filled, the changed cells become the table's
+amendments (:mod:`rrr_engine.authoring.sheets.amend`) and the table's rows stay.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def table_grid(pack: RulePack, table: RatioTable, at: Point | None = None) -> li
         note += AMEND_NOTE.format(at=at)
     grid = [["rrr-engine ratio table", note],
             ["pack", pack.id], ["table", table.id], ["title", table.title],
-            ["effective_from", str(eff.from_)], ["effective_to", "" if eff.to is None else str(eff.to)],
+            ["effective_from", str(eff.from_)],
+            ["effective_to", "" if eff.to is None else str(eff.to)],
             ["citation_document", c.document], ["citation_article", c.article],
             ["citation_clause", c.clause or ""],
             ["citation_amended_by", "; ".join(c.amended_by)], ["citation_note", c.note or ""]]
@@ -209,7 +210,8 @@ def _keep_spelling(table: RatioTable, existing: RatioTable) -> RatioTable:
                     band.model_copy(update={"upto": _same(band.upto, prior.upto),
                                             "ratio": _same(band.ratio, prior.ratio)})
                     if prior is not None else band
-                    for band, prior in zip(cell, (*before, *[None] * len(cell))))
+                    # padded with None: a band the old cell lacks has no prior
+                    for band, prior in zip(cell, (*before, *[None] * len(cell)), strict=False))
             elif not isinstance(cell, tuple) and not isinstance(before, tuple):
                 values[cat] = _same(cell, before)
             else:
@@ -229,8 +231,9 @@ def import_table(file: Path, pack_dir: Path, table_id: str) -> ImportOutcome:
         outcome.issues.append(Issue("error", "cell", str(file), None, "table",
                                     f"the file holds table {table.id!r}, not {table_id!r}"))
     if named_pack and named_pack != pack.id:
-        outcome.issues.append(Issue("error", "cell", str(file), None, "pack",
-                                    f"the file was exported from pack {named_pack!r}, not {pack.id!r}"))
+        outcome.issues.append(Issue(
+            "error", "cell", str(file), None, "pack",
+            f"the file was exported from pack {named_pack!r}, not {pack.id!r}"))
     if table is None or outcome.issues:
         return outcome
     existing = next((t for t in pack.ratios if t.id == table_id), None)

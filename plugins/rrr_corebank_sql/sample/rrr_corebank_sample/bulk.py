@@ -31,7 +31,9 @@ def bulk_insert(connection: sa.Connection, table: sa.Table, rows: Iterable[tuple
         if copy:
             _copy(connection, table, names, chunk)
         else:
-            connection.execute(table.insert(), [dict(zip(names, row)) for row in chunk])
+            # a row has one value per column: a short one is a bug, not a NULL
+            connection.execute(table.insert(),
+                               [dict(zip(names, row, strict=True)) for row in chunk])
         written += len(chunk)
     return written
 
