@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rrr_engine.bundled import bundled_pack
+from rrr_engine.errors import InputError
 from rrr_engine.exits import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -34,7 +35,6 @@ from rrr_engine.exits import (
     EXIT_TEMPFAIL,
     partial_or,
 )
-from rrr_engine.errors import InputError
 from rrr_engine.redact import mask_argv, mask_url
 
 __all__ = ["CONFIG_NAME", "DB_ENV", "DEFAULT_DB", "EXIT_BAD_INPUT", "EXIT_FAILED",

@@ -107,10 +107,11 @@ def _replace_own(out: Path) -> None:
 
 def write_whatif_pack(pack_dir: Path, target: Path) -> Path:
     """A copy of the pack at ``pack_dir`` in ``target`` where every ratio cell of
-    the sample bank's what-if (``rrr_corebank_sample.WHATIF``) reads the what-if ratio: a pack change to try ``rrr rules diff`` and
-    ``rrr reevaluate`` on, labelled ``LABEL-whatif``. The ratios and header files are rewritten
-    from their data (their comments go)."""
+    the sample bank's what-if (``rrr_corebank_sample.WHATIF``) reads the what-if ratio: a pack
+    change to try ``rrr rules diff`` and ``rrr reevaluate`` on, labelled ``LABEL-whatif``. The
+    ratios and header files are rewritten from their data (their comments go)."""
     import yaml
+
     from rrr_corebank_sample import WHATIF  # the sample bank's pack, the sample's what-if
 
     cls, category, was, now = WHATIF

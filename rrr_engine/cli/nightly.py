@@ -18,8 +18,8 @@ from pathlib import Path
 
 from rrr_engine.cli.common import (
     add_db_argument,
-    add_lock_timeout_argument,
     add_format_argument,
+    add_lock_timeout_argument,
     add_source_arguments,
     date_argument,
     db_url,

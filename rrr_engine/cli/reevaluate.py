@@ -4,9 +4,9 @@ Re-evaluates every stored maintenance period from ``--from-period`` to ``--to-pe
 ``--rules`` from the stored snapshots (``--from``/``--to``, the old spellings, still work, with
 a note: for the nightly job they are dates); a new result version only where figures change,
 a restatement where the period was submitted. Every institution on its own: one the pack
-cannot evaluate is listed and the others are stored. Exit 0 done; 4 some stored results could not be evaluated, the others were; 2 bad
-input, none could be evaluated, or a pack production mode refuses (nothing written); 75 the
-database unreachable or locked.
+cannot evaluate is listed and the others are stored. Exit 0 done; 4 some stored results could
+not be evaluated, the others were; 2 bad input, none could be evaluated, or a pack production
+mode refuses (nothing written); 75 the database unreachable or locked.
 """
 
 from __future__ import annotations

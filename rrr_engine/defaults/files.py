@@ -25,7 +25,8 @@ from rrr_engine.rules.model import PackHeader
 
 
 @hookimpl(trylast=True)
-def rrr_institutions(options: Mapping[str, Any], vocabulary: PackHeader) -> list[Institution] | None:
+def rrr_institutions(options: Mapping[str, Any],
+                     vocabulary: PackHeader) -> list[Institution] | None:
     path = options.get("institutions")
     # classes are checked per institution by the evaluation: an unknown class is that
     # institution's error entry, not a reason to refuse the whole file

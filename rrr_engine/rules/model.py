@@ -27,7 +27,13 @@ from rrr_engine.periods import Month
 from rrr_engine.rules.bands import Band, Cell, cell_is_zero, parse_bands
 from rrr_engine.rules.deadlines import EventNotice, ReportDeadline
 from rrr_engine.rules.spans import Point
-from rrr_engine.rules.vocabulary import AttributeDef, EventDef, ReportForm, attribute_model, normalised
+from rrr_engine.rules.vocabulary import (
+    AttributeDef,
+    EventDef,
+    ReportForm,
+    attribute_model,
+    normalised,
+)
 
 __all__ = ["Allowance", "Amendment", "AttributeDef", "Band", "CategoryDef", "Citation",
            "Comparison", "DailyMinimum", "Effective", "EventDef", "EventNotice", "Exemption",

@@ -12,6 +12,7 @@ The pack's identity is the sha256 of its rule files, which approvals and results
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path

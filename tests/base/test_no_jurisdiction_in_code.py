@@ -33,7 +33,8 @@ def code_lines(path: Path) -> list[tuple[int, str]]:
     for node in ast.walk(ast.parse(source)):
         body = getattr(node, "body", None)
         if isinstance(body, list) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+                and isinstance(body[0].value, ast.Constant) \
+                and isinstance(body[0].value.value, str):
             prose.update(range(body[0].lineno, body[0].end_lineno + 1))
     lines = source.splitlines()
     for tok in tokenize.generate_tokens(io.StringIO(source).readline):

@@ -19,6 +19,8 @@ import pluggy
 import pytest
 import sqlalchemy as sa
 
+from rrr_corebank_sample import generate as gen
+from rrr_corebank_sample import generate_bank, sample_mapping_path
 from rrr_corebank_sql import (
     explain_account,
     fx_rates,
@@ -27,11 +29,9 @@ from rrr_corebank_sql import (
     plugin,
     snapshot_day,
 )
-from rrr_corebank_sample import generate as gen
-from rrr_corebank_sample import generate_bank, sample_mapping_path
 from rrr_engine.errors import InputError
-from rrr_engine.rules.pack import load_pack
 from rrr_engine.hooks import spec as hookspecs
+from rrr_engine.rules.pack import load_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 VN_PACK = ROOT / "rulesets" / "vn-sbv"
@@ -441,7 +441,8 @@ def test_fx_rates_and_sbv_holdings_read_exactly(db_url):
     engine.dispose()
     assert {(r.date, r.currency) for r in rates} == {
         (d, c) for d in (dt.date(2025, 8, 31), dt.date(2025, 9, 30)) for c in ("USD", "EUR", "JPY")}
-    assert all(r.domestic_per_unit == r.domestic_per_unit.quantize(Decimal("0.01")) > 0 for r in rates)
+    assert all(r.domestic_per_unit == r.domestic_per_unit.quantize(Decimal("0.01")) > 0
+               for r in rates)
     assert {(h.institution_id, h.date, h.currency): h.amount for h in held} == {
         (i, d, c): Decimal(m) / Decimal(10) ** MINOR[c] for i, d, c, m in raw}
     assert len(held) == 2 * 12

@@ -210,7 +210,8 @@ class Mapping(_Model):
     unmatched: Literal["error", "exclude"] = "error"
     classification: list[Rule] = Field(min_length=1)
 
-    def category_problems(self, categories: Sequence[str]) -> list[tuple[tuple[str | int, ...], str]]:
+    def category_problems(
+            self, categories: Sequence[str]) -> list[tuple[tuple[str | int, ...], str]]:
         """Rules whose category the rule pack does not declare, as ``(location, message)``."""
         found: list[tuple[tuple[str | int, ...], str]] = []
         for i, rule in enumerate(self.classification):
