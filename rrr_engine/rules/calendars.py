@@ -281,7 +281,8 @@ def build_periods(doc: SourceDoc | None, data: Any, *, pack: str,
         raise RuleFileError(problem, file=doc.file, line=doc.line_of(path),
                             field=".".join(map(str, path)))
 
-    entries = list(enumerate(section.maintenance))
+    # (index in the listed periods, or "repeat" for a generated one, the entry)
+    entries: list[tuple[int | str, MaintenanceEntry]] = list(enumerate(section.maintenance))
     if section.repeat is not None:  # generated periods, merged with the listed ones by date
         length = dt.timedelta(days=section.repeat.length_days - 1)
         entries += [("repeat", MaintenanceEntry(start=day, end=day + length))

@@ -74,7 +74,7 @@ class RulePack:
                 *self.daily_minimum]
 
     @cached_property  # a loaded pack does not change; every evaluation asks
-    def versions(self) -> list[Month] | list[dt.date]:
+    def versions(self) -> list[Month | dt.date]:
         """Where the set of rules in force changes, oldest first: months in a monthly pack,
         days in a calendar pack (a version applies to the periods starting on or after it)."""
         if self.periods.kind == "monthly":

@@ -97,10 +97,9 @@ class PackReading(Generic[P]):
         """The pack, or :class:`RuleFileError` with the first problem (all of them attached
         as ``problems``)."""
         if self.pack is None:
-            first = self.refusals[0].context
-            raise RuleFileError(str(first["problem"]), file=first.get("file"),
-                                line=first.get("line"), field=first.get("field"),
-                                problems=tuple(self.issues))
+            first = self.refusals[0]
+            raise RuleFileError(first.problem, file=first.file, line=first.line,
+                                field=first.field, problems=tuple(self.issues))
         return self.pack
 
 
