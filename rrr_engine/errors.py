@@ -133,6 +133,16 @@ class InputError(RrrError):
 class RuleFileError(InputError):
     """A rule pack file that cannot be parsed or does not validate."""
 
+    problems: tuple[object, ...]
+    """When the pack reader refuses a pack: every problem it found (its ``Issue`` records, the
+    first one being this error's message); otherwise empty. Kept out of ``context``: a list of
+    problems is a report, not a log field."""
+
+    def __init__(self, problem: str, *, problems: Sequence[object] = (),
+                 **context: Any) -> None:
+        super().__init__(problem, **context)
+        self.problems = tuple(problems)
+
 
 class MissingDataError(InputError):
     """Data the law needs is absent; the engine never substitutes zero for it."""
