@@ -22,7 +22,7 @@ ACCOUNTS = "200"
 CORRECTION, JULY_DAYS, RATIO = D(1_000_000_000), 31, D("0.03")
 # the demo's own tables: run ids, times and hashes aside, two runs store the same
 _FIGURES = ("rrr_daily_holdings", "rrr_daily_totals", "rrr_fx_rates", "rrr_results",
-            "rrr_result_lines", "rrr_result_averages")
+            "rrr_result_lines", "rrr_base_averages")
 
 
 @pytest.fixture(scope="module")

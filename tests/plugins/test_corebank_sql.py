@@ -498,8 +498,11 @@ def test_a_mapping_changed_between_calls_is_read_again(tmp_path):
     text = sample_mapping_path().read_text()
     options = {"corebank_url": bank, "corebank_mapping": str(mapping)}
 
+    vocabulary = load_pack(VN_PACK).header
+
     def categories():
-        return {r.category for r in plugin.rrr_daily_balances(options=options, start=D1, end=D1)}
+        return {r.category for r in plugin.rrr_daily_balances(options=options, start=D1, end=D1,
+                                                              vocabulary=vocabulary)}
 
     mapping.write_text(text)
     assert "vnd_long" in categories()
