@@ -121,7 +121,7 @@ def test_a_cut_off_end_is_detected_against_a_recorded_head(stored, capsys):
     where = ("WHERE result_version = 1 AND stage = 'requirement' AND maintenance_period = "
              "'2025-11' AND institution_id = 'BANK3'")
     gd.tamper(stored, *[f"DELETE FROM {t} {where}" for t in
-                        ("rrr_result_lines", "rrr_result_averages", "rrr_results")],
+                        ("rrr_result_lines", "rrr_base_averages", "rrr_results")],
               f"DELETE FROM rrr_audit_log WHERE seq = {seq}")
     # the chain that is left is intact and every row has its entry: only the head shows it
     assert verify(capsys, stored)[0] == 0

@@ -497,7 +497,8 @@ def test_a_mapping_changed_between_calls_is_read_again(tmp_path):
     options = {"corebank_url": bank, "corebank_mapping": str(mapping)}
 
     def categories():
-        return {r.category for r in plugin.rrr_daily_balances(options=options, start=D1, end=D1)}
+        return {r.category for r in plugin.rrr_daily_balances(
+            options=options, start=D1, end=D1, vocabulary=load_pack(VN_PACK).header)}
 
     mapping.write_text(text)
     assert "vnd_long" in categories()
