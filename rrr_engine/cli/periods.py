@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from rrr_engine.cli.common import add_db_argument, add_format_argument, open_store, output_format
-from rrr_engine.cli.render import emit, render_restatements
+from rrr_engine.cli.render import emit, render_restatements, write_csv_file
 
 __all__ = ["register"]
 
@@ -107,7 +107,6 @@ def run_status(args: argparse.Namespace) -> int:
 def run_restatements(args: argparse.Namespace) -> int:
     from rrr_engine.governance.submissions import restatement_csv, restatement_rows, restatements
     from rrr_engine.provenance import Provenance
-    from rrr_engine.safe_files import write_text
     from rrr_engine.store import audit
 
     with open_store(args, read_only=True) as store, store.transaction() as conn:
@@ -122,9 +121,5 @@ def run_restatements(args: argparse.Namespace) -> int:
          data={"audit_head": f"{seq}:{digest}",
                "restatements": [dataclasses.asdict(r) for r in rows]})
     if args.csv:
-        write_text(args.csv, text_csv, bom=True)
-        if fmt == "text":  # a CSV or JSON document on stdout stays one document
-            print(f"wrote {args.csv}")
-        else:
-            args.console.note(f"wrote {args.csv}")
+        write_csv_file(args, fmt, text_csv)
     return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from rrr_engine.cli.common import add_db_argument, add_format_argument, open_store, output_format
-from rrr_engine.cli.render import emit
+from rrr_engine.cli.render import emit, write_csv_file
 from rrr_engine.errors import InputError
 from rrr_engine.exits import EXIT_OK, partial_or
 
@@ -61,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
     from rrr_engine.jobs.reevaluate import reevaluate
     from rrr_engine.jobs.restored import read_known
     from rrr_engine.provenance import Provenance
-    from rrr_engine.safe_files import write_text
     from rrr_engine.store import audit
 
     first_text = _period_option(args, "first", "--from-period", "--from")
@@ -112,11 +111,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"rrr: warning: {done.approval.detail} (demo mode ran it; production mode refuses "
               "it)", file=sys.stderr)
     if args.csv:
-        write_text(args.csv, report_csv, bom=True)
-        if fmt == "text":  # a CSV or JSON document on stdout stays one document
-            print(f"wrote {args.csv}")
-        else:
-            args.console.note(f"wrote {args.csv}")
+        write_csv_file(args, fmt, report_csv)
     failed = len(done.not_evaluated)
     return partial_or(EXIT_OK, computed=len(done.written) + done.unchanged, failed=failed)
 

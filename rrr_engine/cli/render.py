@@ -19,7 +19,8 @@ from typing import Any, TextIO
 
 from rrr_engine.sheet_safety import inert
 
-__all__ = ["BOM", "csv_cell", "csv_text", "emit", "render_restatements", "render_summary"]
+__all__ = ["BOM", "csv_cell", "csv_text", "emit", "render_restatements", "render_summary",
+           "write_csv_file"]
 
 BOM = "\ufeff"
 
@@ -74,6 +75,19 @@ def emit(fmt: str, *, text: str, data: Any, columns: Sequence[str] = (),
             raw.flush()
     else:
         out.write(text)
+
+
+def write_csv_file(args: Any, fmt: str, text: str) -> None:
+    """Write ``text`` to ``--csv FILE`` (UTF-8 with BOM, atomically) and say so: on stdout
+    beside a text report, as a note on stderr when stdout carries a CSV or JSON document
+    (which must stay one document)."""
+    from rrr_engine.safe_files import write_text
+
+    write_text(args.csv, text, bom=True)
+    if fmt == "text":
+        print(f"wrote {args.csv}")
+    else:
+        args.console.note(f"wrote {args.csv}")
 
 
 def _amount(text: str) -> str:
